@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Atlas.Actors.Messaging;
+
+/// <summary>The kinds of frame on a connection.</summary>
+internal enum FrameKind : byte
+{
+    Request = 1,
+    Response = 2,
+    Ping = 3,
+    Pong = 4,
+    MembershipChanged = 5,
+}
+
+internal enum ResponseStatus : byte
+{
+    Ok = 0,
+    Error = 1,
+}
+
+/// <summary>Little-endian primitives written into a buffer.</summary>
+internal static class FrameWriter
+{
+    public static void WriteByte(IBufferWriter<byte> output, byte value)
+    {
+        output.GetSpan(1)[0] = value;
+        output.Advance(1);
+    }
+
+    public static void WriteInt32(IBufferWriter<byte> output, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(4), value);
+        output.Advance(4);
+    }
+
+    public static void WriteInt64(IBufferWriter<byte> output, long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(output.GetSpan(8), value);
+        output.Advance(8);
+    }
+
+    public static void WriteString(IBufferWriter<byte> output, string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        WriteInt32(output, length);
+        var span = output.GetSpan(length);
+        Encoding.UTF8.GetBytes(value, span);
+        output.Advance(length);
+    }
+}
+
+/// <summary>Reads what <see cref="FrameWriter"/> wrote; throws <see cref="FormatException"/> on a malformed frame.</summary>
+internal ref struct FrameReader(ReadOnlySpan<byte> frame)
+{
+    private readonly ReadOnlySpan<byte> _frame = frame;
+    private int _position;
+
+    public readonly ReadOnlySpan<byte> Remaining => _frame[_position..];
+
+    public byte ReadByte()
+    {
+        Ensure(1);
+        return _frame[_position++];
+    }
+
+    public int ReadInt32()
+    {
+        Ensure(4);
+        var value = BinaryPrimitives.ReadInt32LittleEndian(_frame[_position..]);
+        _position += 4;
+        return value;
+    }
+
+    public long ReadInt64()
+    {
+        Ensure(8);
+        var value = BinaryPrimitives.ReadInt64LittleEndian(_frame[_position..]);
+        _position += 8;
+        return value;
+    }
+
+    public string ReadString()
+    {
+        var length = ReadInt32();
+        if (length < 0)
+        {
+            throw new FormatException("Negative string length.");
+        }
+        Ensure(length);
+        var value = Encoding.UTF8.GetString(_frame.Slice(_position, length));
+        _position += length;
+        return value;
+    }
+
+    private readonly void Ensure(int count)
+    {
+        if (count > _frame.Length - _position)
+        {
+            throw new FormatException($"The frame ended early: {count} more byte(s) expected at offset {_position} of {_frame.Length}.");
+        }
+    }
+}
+
+/// <summary>A per-thread reusable buffer for building frames.</summary>
+internal static class FrameBuffer
+{
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _cached;
+
+    public static ArrayBufferWriter<byte> Rent()
+    {
+        var buffer = _cached ?? new ArrayBufferWriter<byte>(256);
+        _cached = null;
+        buffer.ResetWrittenCount();
+        return buffer;
+    }
+
+    public static void Return(ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.Capacity <= 1024 * 1024)
+        {
+            _cached = buffer;
+        }
+    }
+}
