@@ -1,0 +1,20 @@
+using Atlas.Grains.Common;
+
+namespace Atlas.Grains.Money;
+
+/// <summary>Thrown when two amounts in different currencies are combined or compared.</summary>
+public sealed class CurrencyMismatchException : DomainException
+{
+    public CurrencyMismatchException(Currency left, Currency right)
+        : base($"Cannot combine amounts in different currencies: {left} and {right}.")
+    {
+        Left = left;
+        Right = right;
+    }
+
+    /// <summary>Currency of the left-hand (or first) operand.</summary>
+    public Currency Left { get; }
+
+    /// <summary>Currency of the right-hand (or second) operand.</summary>
+    public Currency Right { get; }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Atlas.Grains.Rides;
+
+/// <summary>Availability of a driver for dispatch; see <see cref="DriverTransitions"/> for the allowed moves.</summary>
+public enum DriverStatus
+{
+    Offline,
+    Available,
+    Offered,
+    OnTrip,
+}
+
+/// <summary>Wire names (<c>offline|available|offered|on_trip</c>) for <see cref="DriverStatus"/>.</summary>
+public static class DriverStatuses
+{
+    public static IReadOnlyList<DriverStatus> All { get; } = Enum.GetValues<DriverStatus>();
+
+    public static string ToWireName(this DriverStatus status) => status switch
+    {
+        DriverStatus.Offline => "offline",
+        DriverStatus.Available => "available",
+        DriverStatus.Offered => "offered",
+        DriverStatus.OnTrip => "on_trip",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not a defined driver status."),
+    };
+
+    /// <summary>Parses a wire name, ignoring case and surrounding white space.</summary>
+    public static bool TryParse([NotNullWhen(true)] string? value, out DriverStatus status)
+    {
+        var trimmed = value?.Trim();
+        foreach (var candidate in All)
+        {
+            if (string.Equals(candidate.ToWireName(), trimmed, StringComparison.OrdinalIgnoreCase))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
+
+    /// <exception cref="UnknownDriverStatusException"><paramref name="value"/> is not a known wire name.</exception>
+    public static DriverStatus Parse(string? value) =>
+        TryParse(value, out var status) ? status : throw new UnknownDriverStatusException(value);
+}

@@ -1,0 +1,9 @@
+namespace Atlas.Grains.Rides;
+
+/// <summary>Who asks for a ride state change; each move in <see cref="RideTransitions"/> names who may make it.</summary>
+public enum RideActor
+{
+    Rider,
+    Driver,
+    System,
+}
