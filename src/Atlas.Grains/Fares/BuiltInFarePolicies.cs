@@ -2,7 +2,7 @@ using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Fares;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 /// <summary>Prices used for the default city when configuration gives none; EUR, 20 % commission.</summary>
 public static class BuiltInFarePolicies

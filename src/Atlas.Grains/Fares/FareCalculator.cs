@@ -2,7 +2,7 @@ namespace Atlas.Grains.Fares;
 
 using Atlas.Grains.Common;
 using Atlas.Grains.Geo;
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 /// <summary>How a fare divides between the driver and the platform; the two always add up to the fare.</summary>
 public readonly record struct FareSplit(Money DriverShare, Money PlatformCommission)

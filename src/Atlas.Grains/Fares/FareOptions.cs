@@ -3,7 +3,7 @@ using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Fares;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 /// <summary>Fare configuration, bound from the <c>Fares</c> section: cities → vehicle types → policy.</summary>
 /// <example>
@@ -159,7 +159,7 @@ public sealed class FarePolicyOptions
         {
             errors.Add($"{path}:{nameof(Currency)} is required.");
         }
-        else if (!Atlas.Grains.Money.Currency.IsValidCode(Currency))
+        else if (!Atlas.Grains.Monetary.Currency.IsValidCode(Currency))
         {
             errors.Add($"{path}:{nameof(Currency)} must be three upper-case letters like EUR, but was '{Currency}'.");
         }

@@ -1,6 +1,6 @@
 namespace Atlas.Grains.Fares;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 /// <summary>Prices of one vehicle type in one city; every amount is in minor units of <see cref="Currency"/>.</summary>
 /// <remarks>

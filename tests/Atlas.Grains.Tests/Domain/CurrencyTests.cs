@@ -1,6 +1,6 @@
 namespace Atlas.Grains.Tests.Domain;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 public class CurrencyTests
 {

@@ -5,7 +5,7 @@ using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Tests.Domain;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 /// <summary>
 /// The actor runtime recreates exceptions in another process by matching public constructor parameter names to

@@ -3,7 +3,7 @@ using Atlas.Grains.Geo;
 
 namespace Atlas.Grains.Tests.Domain;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 public class FareCalculatorTests
 {

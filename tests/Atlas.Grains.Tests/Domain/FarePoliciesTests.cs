@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Atlas.Grains.Tests.Domain;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 public class FarePoliciesTests
 {

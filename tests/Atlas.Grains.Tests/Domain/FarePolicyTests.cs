@@ -2,7 +2,7 @@ using Atlas.Grains.Fares;
 
 namespace Atlas.Grains.Tests.Domain;
 
-using Atlas.Grains.Money;
+using Atlas.Grains.Monetary;
 
 public class FarePolicyTests
 {

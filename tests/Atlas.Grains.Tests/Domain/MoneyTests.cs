@@ -1,7 +1,7 @@
 namespace Atlas.Grains.Tests.Domain;
 
-// Inside the namespace: from Atlas.Grains.* code, "Money" would otherwise bind to the namespace Atlas.Grains.Money.
-using Atlas.Grains.Money;
+// Inside the namespace: from Atlas.Grains.* code, "Money" would otherwise bind to the namespace Atlas.Grains.Monetary.
+using Atlas.Grains.Monetary;
 
 public class MoneyTests
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Atlas.Grains.Common;
 
-namespace Atlas.Grains.Money;
+namespace Atlas.Grains.Monetary;
 
 /// <summary>An exact amount of money: an integer count of minor units (cents) in one <see cref="Money.Currency"/>.</summary>
 /// <remarks>

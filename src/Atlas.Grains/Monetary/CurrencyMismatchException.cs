@@ -1,6 +1,6 @@
 using Atlas.Grains.Common;
 
-namespace Atlas.Grains.Money;
+namespace Atlas.Grains.Monetary;
 
 /// <summary>Thrown when two amounts in different currencies are combined or compared.</summary>
 public sealed class CurrencyMismatchException : DomainException

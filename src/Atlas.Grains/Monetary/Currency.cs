@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Atlas.Grains.Money;
+namespace Atlas.Grains.Monetary;
 
 /// <summary>An ISO-4217 style currency code: exactly three upper-case ASCII letters, e.g. <c>EUR</c>.</summary>
 /// <remarks>
