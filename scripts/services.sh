@@ -353,19 +353,31 @@ start_postgres() {
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
     return 0
   fi
+  local fresh=0 attempt
   if [ -z "$PG_PORT" ]; then
+    fresh=1
     PG_PORT=$(pick_port "$PG_PREFERRED_PORT")
     save_state
   elif port_in_use "$PG_PORT"; then
     die "PostgreSQL should listen on its recorded port $PG_PORT, but another process uses it (see: ss -ltnp 'sport = :$PG_PORT'); free it or run 'clean'"
   fi
-  pg_write_conf
   as_pg touch "$(pg_log)"
-  if ! as_pg "$PG_BIN/pg_ctl" -D "$(pg_data)" -l "$(pg_log)" -w -t "$TIMEOUT" -s start >&2 9>&-; then
+  for attempt in 1 2 3; do
+    pg_write_conf
+    if as_pg "$PG_BIN/pg_ctl" -D "$(pg_data)" -l "$(pg_log)" -w -t "$TIMEOUT" -s start >&2 9>&-; then
+      break
+    fi
+    # A port picked as free may have been taken meanwhile (parallel runs).
+    if [ "$fresh" = 1 ] && [ "$attempt" -lt 3 ] && tail -n 20 "$(pg_log)" | grep -q "Address already in use"; then
+      log "port $PG_PORT was taken meanwhile, trying another one"
+      PG_PORT=$(pick_port $((PG_PORT + 1)))
+      save_state
+      continue
+    fi
     log "last lines of $(pg_log):"
     tail -n 30 "$(pg_log)" >&2
     die "PostgreSQL failed to start"
-  fi
+  done
   wait_for "PostgreSQL on 127.0.0.1:$PG_PORT" "$(pg_log)" pg_ready
   pg_ensure_database
   log "PostgreSQL started on 127.0.0.1:$PG_PORT (data: $(pg_data))"
@@ -410,8 +422,24 @@ redis_pid() {
   echo "$pid"
 }
 
+# Ready = our redis-server (by pid) answers on our port, not some other one.
 redis_ready() {
-  [ "$(timeout 5 "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]
+  local pid info
+  pid=$(redis_pid) || return 1
+  info=$(timeout 5 "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null) || return 1
+  [ "$(tr -d '\r' <<<"$info" | sed -n 's/^process_id://p')" = "$pid" ]
+}
+
+# After launching: 0 when ready, 1 when it failed or timed out.
+redis_wait_started() {
+  local deadline=$((SECONDS + TIMEOUT))
+  until redis_ready; do
+    # With --daemonize the launcher exits 0 even if the server then aborts.
+    if grep -qE "aborting|Fatal|FATAL" "$(redis_log)" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 0.1
+  done
 }
 
 start_redis() {
@@ -422,21 +450,36 @@ start_redis() {
     log "Redis already running on 127.0.0.1:$REDIS_PORT"
     return 0
   fi
+  local fresh=0 attempt
   if [ -z "$REDIS_PORT" ]; then
+    fresh=1
     REDIS_PORT=$(pick_port "$REDIS_PREFERRED_PORT")
     save_state
   elif port_in_use "$REDIS_PORT"; then
     die "Redis should listen on its recorded port $REDIS_PORT, but another process uses it (see: ss -ltnp 'sport = :$REDIS_PORT'); free it or run 'clean'"
   fi
   mkdir -p "$(redis_dir)"
-  rm -f "$(redis_pidfile)"
-  if ! "$REDIS_SERVER" --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
-    --daemonize yes --pidfile "$(redis_pidfile)" --logfile "$(redis_log)" --dir "$(redis_dir)" >&2 9>&-; then
-    [ -f "$(redis_log)" ] && tail -n 30 "$(redis_log)" >&2
-    die "redis-server failed to start"
-  fi
-  wait_for "Redis on 127.0.0.1:$REDIS_PORT" "$(redis_log)" redis_ready
-  log "Redis started on 127.0.0.1:$REDIS_PORT"
+  for attempt in 1 2 3; do
+    rm -f "$(redis_pidfile)"
+    : >"$(redis_log)"
+    "$REDIS_SERVER" --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+      --daemonize yes --pidfile "$(redis_pidfile)" --logfile "$(redis_log)" --dir "$(redis_dir)" >&2 9>&- ||
+      die "redis-server failed to start"
+    if redis_wait_started; then
+      log "Redis started on 127.0.0.1:$REDIS_PORT"
+      return 0
+    fi
+    # A port picked as free may have been taken meanwhile (parallel runs).
+    if [ "$fresh" = 1 ] && [ "$attempt" -lt 3 ] && grep -q "Address already in use" "$(redis_log)"; then
+      log "port $REDIS_PORT was taken meanwhile, trying another one"
+      REDIS_PORT=$(pick_port $((REDIS_PORT + 1)))
+      save_state
+      continue
+    fi
+    log "last lines of $(redis_log):"
+    tail -n 30 "$(redis_log)" >&2
+    die "Redis on 127.0.0.1:$REDIS_PORT did not start within ${TIMEOUT}s"
+  done
 }
 
 stop_redis() {
