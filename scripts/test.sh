@@ -5,7 +5,8 @@
 #    with apt if missing) and exports ATLAS_TEST_* for the tests,
 # 2. runs `dotnet test Atlas.sln -c Release` (or Atlas.slnx, or else every
 #    tests/*/*.csproj) with a trx logger,
-# 3. stops the servers (always, also on failure or Ctrl-C),
+# 3. stops the servers (always, also on failure or Ctrl-C; with CI=true it
+#    also deletes their data),
 # 4. ends with exactly one line "N passed, N failed, N skipped" summed over
 #    all test projects. Exit code 0 only if nothing failed and a test ran.
 #
@@ -43,8 +44,14 @@ finish() {
   trap - EXIT INT TERM
   set +e
   if [ "$services_started" = 1 ] && [ "${ATLAS_TEST_KEEP_SERVICES:-0}" != 1 ]; then
-    section "Stopping services"
-    "${SERVICES[@]}" stop 2>&1
+    if [ "${CI:-}" = true ]; then
+      # CI clones are thrown away; the cluster may live outside the clone.
+      section "Stopping services and deleting their data"
+      "${SERVICES[@]}" clean 2>&1
+    else
+      section "Stopping services (data kept in ${ATLAS_SERVICES_DIR:-.services} until the next run)"
+      "${SERVICES[@]}" stop 2>&1
+    fi
   fi
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && [ "$counted" != 1 ]; then
     failed=1 # something broke before or outside of the tests
