@@ -277,7 +277,8 @@ setup_pg_root() {
 }
 
 setup_pg_socket_dir() {
-  [ -n "$PG_SOCKET_DIR" ] || PG_SOCKET_DIR=${TMPDIR:-/tmp}/atlas-pg-$(state_id)
+  # Fixed /tmp: short (socket paths are limited to ~100 bytes), reachable by postgres.
+  [ -n "$PG_SOCKET_DIR" ] || PG_SOCKET_DIR=/tmp/atlas-pg-$(state_id)
   mkdir -p "$PG_SOCKET_DIR"
   if is_root; then
     chown postgres:postgres "$PG_SOCKET_DIR"
