@@ -295,27 +295,27 @@ namespace Atlas.Actors.Generators
             var parameterList = string.Join(", ", method.Parameters.Select(p => $"{p.Type.ToDisplayString(TypeFormat)} {Escape(p.Name)}"));
             writer.AppendLine($"        {method.ReturnType.ToDisplayString(TypeFormat)} {declaring.ToDisplayString(TypeFormat)}.{method.Name}({parameterList})");
             writer.AppendLine("        {");
-            writer.AppendLine($"            var request = new {baseName}_M{index}_Request();");
+            writer.AppendLine($"            var __request = new {baseName}_M{index}_Request();");
             for (var p = 0; p < method.Parameters.Length; p++)
             {
-                writer.AppendLine($"            request.Arg{p} = {Escape(method.Parameters[p].Name)};");
+                writer.AppendLine($"            __request.Arg{p} = {Escape(method.Parameters[p].Name)};");
             }
             var oneWay = HasAttribute(method, "Atlas.Actors.OneWayAttribute");
             switch (kind)
             {
                 case TaskKind.Task:
-                    writer.AppendLine(oneWay ? "            return InvokeOneWay(request);" : "            return InvokeAsync(request);");
+                    writer.AppendLine(oneWay ? "            return InvokeOneWay(__request);" : "            return InvokeAsync(__request);");
                     break;
                 case TaskKind.TaskOfT:
-                    writer.AppendLine("            return InvokeAsync(request);");
+                    writer.AppendLine("            return InvokeAsync(__request);");
                     break;
                 case TaskKind.ValueTask:
                     writer.AppendLine(oneWay
-                        ? "            InvokeOneWay(request);\n            return default;"
-                        : "            return new global::System.Threading.Tasks.ValueTask(InvokeAsync(request));");
+                        ? "            InvokeOneWay(__request);\n            return default;"
+                        : "            return new global::System.Threading.Tasks.ValueTask(InvokeAsync(__request));");
                     break;
                 default:
-                    writer.AppendLine($"            return new global::System.Threading.Tasks.ValueTask<{ResultType(method, kind)}>(InvokeAsync(request));");
+                    writer.AppendLine($"            return new global::System.Threading.Tasks.ValueTask<{ResultType(method, kind)}>(InvokeAsync(__request));");
                     break;
             }
             writer.AppendLine("        }");

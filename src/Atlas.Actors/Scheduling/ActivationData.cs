@@ -104,7 +104,8 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             {
                 return false;
             }
-            if (request.Chain is not null && !MayInvoke(request))
+            // A one-way call cannot deadlock: nobody waits for it.
+            if (request.Chain is not null && !request.Method.IsOneWay && !MayInvoke(request))
             {
                 cycle = DetectCycle(request);
             }

@@ -8,6 +8,7 @@ namespace Atlas.Grains.Monetary;
 /// <c>default(Currency)</c> reads as <c>XXX</c>, the ISO code for "no currency", and compares equal to it,
 /// so an uninitialised amount can never silently pass for a real currency.
 /// </remarks>
+[System.Text.Json.Serialization.JsonConverter(typeof(CurrencyJsonConverter))]
 public readonly record struct Currency
 {
     /// <summary>ISO-4217 code meaning "no currency"; what <c>default(Currency)</c> reports.</summary>

@@ -54,6 +54,16 @@ public sealed class CallCycleTests(ActorsFixture fixture)
     }
 
     [Fact]
+    public async Task A_one_way_call_back_into_a_waiting_grain_is_not_a_cycle()
+    {
+        var origin = Guid.NewGuid().ToString("N");
+
+        Assert.Equal("done", await Grains.GetGrain<IOneWayGrain>(origin).PingPong($"target-{origin}"));
+
+        await fixture.Probe.WaitForAsync(e => e.Contains($"oneway:{origin}:bounced"), what: "the one-way call back to run");
+    }
+
+    [Fact]
     public async Task Calls_from_different_chains_still_wait_their_turn()
     {
         // Two independent callers on one grain: no cycle, no error, both complete.

@@ -161,13 +161,34 @@ public interface IOneWayGrain : IGrainWithStringKey
 {
     [OneWay]
     Task Fire(string text);
+
+    /// <summary>Sends a one-way call to <paramref name="target"/>, which sends one back here while this call still runs.</summary>
+    Task<string> PingPong(string target);
 }
 
 public sealed class OneWayGrain(TestProbe probe) : Grain, IOneWayGrain
 {
+    public async Task<string> PingPong(string target)
+    {
+        await GrainFactory.GetGrain<IOneWayGrain>(target).Fire($"back:{GetPrimaryKeyString()}");
+        await GrainFactory.GetGrain<IOneWayBounceGrain>(target).Bounce(GetPrimaryKeyString());
+        return "done";
+    }
+
     public async Task Fire(string text)
     {
         await Task.Delay(200);
         probe.Record($"oneway:{GetPrimaryKeyString()}:{text}");
     }
+}
+
+public interface IOneWayBounceGrain : IGrainWithStringKey
+{
+    Task Bounce(string origin);
+}
+
+public sealed class OneWayBounceGrain : Grain, IOneWayBounceGrain
+{
+    /// <summary>Calls back into the caller one-way while the caller waits for this call: no deadlock, no cycle error.</summary>
+    public Task Bounce(string origin) => GrainFactory.GetGrain<IOneWayGrain>(origin).Fire("bounced");
 }

@@ -1,0 +1,40 @@
+using Atlas.Grains.Drivers;
+using Atlas.Grains.Fares;
+using Atlas.Grains.Geo.Index;
+using Atlas.Grains.Rides;
+using Atlas.Grains.Wallets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Grains.Hosting;
+
+/// <summary>Registers what the ride grains need on a silo.</summary>
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Options (bound from <paramref name="configuration"/> sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>,
+    /// <c>GeoIndex</c> when given), fare policies, and in-memory ledger and index stores unless others are registered.
+    /// </summary>
+    public static IServiceCollection AddAtlasGrains(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        var fareOptions = services.AddOptions<FareOptions>();
+        var driverOptions = services.AddOptions<DriverOptions>();
+        var dispatchOptions = services.AddOptions<DispatchOptions>();
+        var indexOptions = services.AddOptions<GeoIndexOptions>();
+        if (configuration is not null)
+        {
+            fareOptions.Bind(configuration.GetSection(FareOptions.SectionName));
+            driverOptions.Bind(configuration.GetSection(DriverOptions.SectionName));
+            dispatchOptions.Bind(configuration.GetSection(DispatchOptions.SectionName));
+            indexOptions.Bind(configuration.GetSection(GeoIndexOptions.SectionName));
+        }
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FareOptions>, FareOptionsValidator>());
+        services.TryAddSingleton(sp => new FarePolicies(sp.GetRequiredService<IOptions<FareOptions>>().Value));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILedgerStore, InMemoryLedgerStore>();
+        services.TryAddSingleton<IGeoIndexStore, InMemoryGeoIndexStore>();
+        return services;
+    }
+}

@@ -1,0 +1,542 @@
+using System.Collections.Immutable;
+using Atlas.Actors;
+using Atlas.Grains.Drivers;
+using Atlas.Grains.Fares;
+using Atlas.Grains.Geo;
+using Atlas.Grains.Geo.Index;
+using Atlas.Grains.Monetary;
+using Atlas.Grains.Riders;
+using Atlas.Grains.Wallets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Grains.Rides;
+
+/// <summary>
+/// A ride. Calls go one way only — ride → driver, ride → wallet, ride → rider (one-way) — so no call chain can
+/// come back to a ride and deadlock. Every state change is stored before its effects are acknowledged; money moves
+/// through the outbox: the instructions are stored with the status that causes them, a reminder retries them until
+/// every wallet acknowledged, and their references make a retry harmless.
+/// </summary>
+public sealed partial class OrderGrain(
+    [PersistentState("ride")] IPersistentState<OrderState> state,
+    FarePolicies fares,
+    IOptions<DispatchOptions> dispatchOptions,
+    IOptions<DriverOptions> driverOptions,
+    IOptions<GeoIndexOptions> indexOptions,
+    TimeProvider time,
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain
+{
+    private const string OfferReminder = "offer";
+    private const string PaymentsReminder = "payments";
+
+    private readonly DispatchOptions _dispatch = dispatchOptions.Value;
+
+    private OrderState Ride => state.State;
+
+    private string RideId => GetPrimaryKeyString();
+
+    private DateTimeOffset Now => time.GetUtcNow();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Ride.Outbox.Any(p => !p.Done))
+        {
+            await DeliverPaymentsAsync();
+        }
+    }
+
+    // ---- Creation and dispatch ----------------------------------------------------------------------------
+
+    public async Task<RideView> Create(RideRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.RiderId, nameof(request.RiderId));
+        if (!Enum.IsDefined(request.VehicleType))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.VehicleType, "Unknown vehicle type.");
+        }
+        if (Ride.Created)
+        {
+            return Ride.RiderId == request.RiderId && Ride.Pickup == request.Pickup && Ride.Dropoff == request.Dropoff &&
+                   Ride.VehicleType == request.VehicleType
+                ? View()
+                : throw new RideAlreadyExistsException(RideId);
+        }
+        var city = string.IsNullOrWhiteSpace(request.City) ? fares.DefaultCity : request.City.Trim();
+        var policy = fares.Resolve(city, request.VehicleType);
+        var quote = FareCalculator.EstimateTrip(policy, request.Pickup, request.Dropoff, fares.AverageSpeedKmh);
+
+        Ride.Created = true;
+        Ride.RiderId = request.RiderId;
+        Ride.Pickup = request.Pickup;
+        Ride.Dropoff = request.Dropoff;
+        Ride.VehicleType = request.VehicleType;
+        Ride.City = city;
+        Ride.Policy = policy;
+        Ride.Estimate = quote.Fare;
+        Ride.CreatedAt = Now;
+        Record("created", RideActor.Rider, $"estimate {quote.Fare} for {quote.DistanceMeters} m");
+        await state.WriteStateAsync();
+        return View();
+    }
+
+    public async Task<RideView> RequestDriver()
+    {
+        RequireCreated();
+        if (Ride.Status != RideStatus.Created)
+        {
+            return RideTransitions.IsTerminal(Ride.Status) ? throw new RideClosedException(RideId, Ride.Status) : View();
+        }
+        if (Ride.DriverRequested)
+        {
+            return View(); // already searching or offering
+        }
+
+        var hold = Ride.Estimate + Ride.Estimate.ShareInBasisPoints(_dispatch.HoldMarginBasisPoints);
+        var holdReference = $"ride:{RideId}:hold";
+        await RiderWallet.Hold(holdReference, hold);
+
+        Ride.DriverRequested = true;
+        Ride.HoldReference = holdReference;
+        Ride.HeldAmount = hold;
+        Record("requested", RideActor.Rider, $"held {hold}");
+        await state.WriteStateAsync();
+        RideMetrics.Requested.Add(1);
+        RideMetrics.Active.Add(1);
+
+        await DispatchNextAsync();
+        return View();
+    }
+
+    /// <summary>
+    /// Offers the ride to the nearest available driver who has not turned it down. Drivers claimed by other rides
+    /// meanwhile are skipped and the search repeats without them, so a busy neighbourhood does not end the search
+    /// early; only when no candidate is left within the largest radius does the ride close without a driver.
+    /// </summary>
+    private async Task DispatchNextAsync()
+    {
+        var search = new DriverSearch(GrainFactory, indexOptions.Value);
+        var skipped = Ride.Declined.ToHashSet(StringComparer.Ordinal);
+        var steps = new RadiusSteps(_dispatch.SearchRadiiMeters);
+        for (var round = 0; round < MaxSearchRounds; round++)
+        {
+            var candidates = await search.FindNearestAsync(
+                Ride.Pickup, Ride.VehicleType, _dispatch.CandidatesPerSearch, Now - driverOptions.Value.FreshnessWindow, steps, skipped);
+            if (candidates.Count == 0)
+            {
+                break;
+            }
+            foreach (var candidate in candidates)
+            {
+                if (await TryOfferAsync(candidate.Id, candidate.DistanceMeters))
+                {
+                    return;
+                }
+                skipped.Add(candidate.Id); // taken by another ride, offline or stale
+            }
+        }
+
+        await CloseWithoutDriverAsync();
+    }
+
+    private const int MaxSearchRounds = 20;
+
+    private async Task<bool> TryOfferAsync(string driverId, double distanceMeters)
+    {
+        var offer = new RideOffer(RideId, Ride.VehicleType, Ride.Pickup, Ride.Dropoff, Ride.Estimate, Now + _dispatch.OfferTimeout);
+        var driver = GrainFactory.GetGrain<IDriverGrain>(driverId);
+        try
+        {
+            if (!await driver.TryClaim(offer))
+            {
+                return false;
+            }
+        }
+        catch (Exception exception)
+        {
+            LogClaimFailed(RideId, driverId, exception);
+            return false;
+        }
+
+        Ride.Offer = new PendingOffer(driverId, offer.ExpiresAt);
+        Record("offered", RideActor.System, $"driver {driverId} at {distanceMeters:0} m, until {offer.ExpiresAt:O}");
+        await RegisterOrUpdateReminder(OfferReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            await TryReleaseAsync(driver);
+            throw;
+        }
+        LogOffered(RideId, driverId);
+        return true;
+    }
+
+    private async Task CloseWithoutDriverAsync()
+    {
+        RideTransitions.Check(Ride.Status, RideStatus.NoDriver, RideActor.System);
+        Ride.Status = RideStatus.NoDriver;
+        Ride.Offer = null;
+        Record("no_driver", RideActor.System, Ride.Declined.Count == 0 ? "no available driver nearby" : $"{Ride.Declined.Count} driver(s) declined or timed out");
+        await ReleaseHoldAndCloseAsync();
+        RideMetrics.NoDriver.Add(1);
+        LogNoDriver(RideId);
+    }
+
+    public async Task<RideView> AcceptOffer(string driverId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(driverId);
+        RequireCreated();
+        if (Ride.DriverId == driverId && Ride.Status is RideStatus.Matched or RideStatus.Arrived or RideStatus.Started)
+        {
+            return View();
+        }
+        if (Ride.Status != RideStatus.Created || Ride.Offer?.DriverId != driverId)
+        {
+            throw new OfferNotFoundException(RideId, driverId);
+        }
+        if (Now > Ride.Offer.ExpiresAt)
+        {
+            await ExpireOfferAsync();
+            throw new OfferExpiredException(RideId, driverId);
+        }
+
+        await GrainFactory.GetGrain<IDriverGrain>(driverId).ConfirmTrip(RideId);
+        RideTransitions.Check(Ride.Status, RideStatus.Matched, RideActor.System);
+        Ride.Status = RideStatus.Matched;
+        Ride.DriverId = driverId;
+        Ride.Offer = null;
+        Record("matched", RideActor.System, $"driver {driverId} accepted");
+        await state.WriteStateAsync();
+        await UnregisterAsync(OfferReminder);
+        RideMetrics.Matched.Add(1);
+        return View();
+    }
+
+    public async Task<RideView> DeclineOffer(string driverId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(driverId);
+        RequireCreated();
+        if (Ride.Status != RideStatus.Created || Ride.Offer?.DriverId != driverId)
+        {
+            if (Ride.Declined.Contains(driverId))
+            {
+                return View(); // a repeated decline
+            }
+            throw new OfferNotFoundException(RideId, driverId);
+        }
+        await GrainFactory.GetGrain<IDriverGrain>(driverId).ReleaseOffer(RideId);
+        Ride.Declined.Add(driverId);
+        Ride.Offer = null;
+        Record("declined", RideActor.Driver, $"driver {driverId}");
+        await DispatchNextAsync();
+        return View();
+    }
+
+    private async Task ExpireOfferAsync()
+    {
+        var offer = Ride.Offer!;
+        await TryReleaseAsync(GrainFactory.GetGrain<IDriverGrain>(offer.DriverId));
+        Ride.Declined.Add(offer.DriverId);
+        Ride.Offer = null;
+        Record("offer_expired", RideActor.System, $"driver {offer.DriverId} did not answer");
+        await DispatchNextAsync();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        switch (reminderName)
+        {
+            case OfferReminder when Ride.Status == RideStatus.Created && Ride.Offer is { } offer:
+                if (Now >= offer.ExpiresAt - TimeSpan.FromMilliseconds(50))
+                {
+                    await ExpireOfferAsync();
+                }
+                break;
+            case OfferReminder:
+                await UnregisterAsync(OfferReminder);
+                break;
+            case PaymentsReminder:
+                await DeliverPaymentsAsync();
+                break;
+        }
+    }
+
+    // ---- The trip -----------------------------------------------------------------------------------------
+
+    public Task<RideView> MarkArrived(string driverId) => DriverMoveAsync(driverId, RideStatus.Arrived, "arrived", effect: null);
+
+    public Task<RideView> StartTrip(string driverId) => DriverMoveAsync(driverId, RideStatus.Started, "started", async () =>
+    {
+        await GrainFactory.GetGrain<IDriverGrain>(driverId).StartTrip(RideId);
+        Ride.StartedAt = Now;
+    });
+
+    public Task<RideView> FinishTrip(string driverId) => DriverMoveAsync(driverId, RideStatus.Finished, "finished", async () =>
+    {
+        var track = await GrainFactory.GetGrain<IDriverGrain>(driverId).CompleteTrip(RideId);
+        // The driven distance from the positions between start and finish; the straight line if too few were sent.
+        var distance = track.Positions >= 2 && track.DistanceMeters > 0
+            ? track.DistanceMeters
+            : (long)Math.Round(GeoMath.DistanceMeters(Ride.Pickup, Ride.Dropoff), MidpointRounding.AwayFromZero);
+        var duration = Now - (Ride.StartedAt ?? Now);
+        var policy = Ride.Policy!;
+        var fare = FareCalculator.Estimate(policy, distance, duration < TimeSpan.Zero ? TimeSpan.Zero : duration);
+        var charged = Money.Min(fare, Ride.HeldAmount ?? fare);
+        Ride.DistanceMeters = distance;
+        Ride.FinalFare = fare;
+        Ride.Charged = charged;
+        await SchedulePaymentsAsync(CaptureAndSplit("capture", charged, policy));
+        RideMetrics.Completed.Add(1);
+        RideMetrics.Active.Add(-1);
+        RideMetrics.FaresMinor.Add(charged.Minor);
+        RideMetrics.RevenueMinor.Add(FareCalculator.Split(charged, policy).PlatformCommission.Minor);
+    });
+
+    private async Task<RideView> DriverMoveAsync(string driverId, RideStatus to, string eventName, Func<Task>? effect)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(driverId);
+        RequireCreated();
+        if (Ride.DriverId != driverId)
+        {
+            throw new NotRideParticipantException(RideId, RideActor.Driver, driverId);
+        }
+        if (Ride.Status == to)
+        {
+            return View(); // a retried move
+        }
+        RideTransitions.Check(Ride.Status, to, RideActor.Driver);
+        if (effect is not null)
+        {
+            await effect();
+        }
+        Ride.Status = to;
+        Record(eventName, RideActor.Driver, Ride.Charged is { } charged && to == RideStatus.Finished
+            ? $"{Ride.DistanceMeters} m, fare {Ride.FinalFare}, charged {charged}"
+            : null);
+        await state.WriteStateAsync();
+        if (RideTransitions.IsTerminal(to))
+        {
+            await CloseAsync();
+        }
+        return View();
+    }
+
+    public async Task<RideView> Cancel(RideActor actor, string actorId, string? reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actorId);
+        if (!Enum.IsDefined(actor))
+        {
+            throw new ArgumentOutOfRangeException(nameof(actor), actor, "Unknown actor.");
+        }
+        RequireCreated();
+        var participant = actor switch
+        {
+            RideActor.Rider => Ride.RiderId == actorId,
+            RideActor.Driver => Ride.DriverId == actorId,
+            _ => true,
+        };
+        if (!participant)
+        {
+            throw new NotRideParticipantException(RideId, actor, actorId);
+        }
+        if (Ride.Status == RideStatus.Cancelled)
+        {
+            return View();
+        }
+        var from = Ride.Status;
+        RideTransitions.Check(from, RideStatus.Cancelled, actor);
+
+        if (Ride.Offer is { } offer)
+        {
+            await TryReleaseAsync(GrainFactory.GetGrain<IDriverGrain>(offer.DriverId));
+            Ride.Offer = null;
+            await UnregisterAsync(OfferReminder);
+        }
+        if (Ride.DriverId is { } driverId)
+        {
+            await GrainFactory.GetGrain<IDriverGrain>(driverId).CancelTrip(RideId);
+        }
+
+        Ride.Status = RideStatus.Cancelled;
+        Ride.CancelledBy = actor;
+        var fee = FareCalculator.CancellationFee(Ride.Policy!);
+        if (actor == RideActor.Rider && from == RideStatus.Arrived && fee.IsPositive && Ride.HoldReference is not null)
+        {
+            // The driver came to the pickup: the rider pays the cancellation fee, split like a fare.
+            var charged = Money.Min(fee, Ride.HeldAmount!.Value);
+            Ride.Charged = charged;
+            Record("cancelled", actor, $"{reason ?? "no reason given"}; cancellation fee {charged}");
+            await SchedulePaymentsAsync(CaptureAndSplit("cancellation-fee", charged, Ride.Policy!));
+            await state.WriteStateAsync();
+            await CloseAsync();
+        }
+        else
+        {
+            Record("cancelled", actor, reason ?? "no reason given");
+            await ReleaseHoldAndCloseAsync();
+        }
+        RideMetrics.Cancelled.Add(1);
+        if (Ride.DriverRequested)
+        {
+            RideMetrics.Active.Add(-1);
+        }
+        return View();
+    }
+
+    public Task<RideView> Get()
+    {
+        RequireCreated();
+        return Task.FromResult(View());
+    }
+
+    // ---- Money --------------------------------------------------------------------------------------------
+
+    private IWalletGrain RiderWallet => GrainFactory.GetGrain<IWalletGrain>(WalletIds.ForUser(Ride.RiderId));
+
+    /// <summary>Capture from the rider's hold, then the driver's share and the platform's commission.</summary>
+    private List<PaymentInstruction> CaptureAndSplit(string purpose, Money amount, FarePolicy policy)
+    {
+        var split = FareCalculator.Split(amount, policy);
+        var payments = new List<PaymentInstruction>
+        {
+            new($"ride:{RideId}:{purpose}", PaymentStep.Capture, WalletIds.ForUser(Ride.RiderId), amount, Ride.HoldReference),
+        };
+        if (split.DriverShare.IsPositive)
+        {
+            payments.Add(new($"ride:{RideId}:{purpose}:driver", PaymentStep.Credit, WalletIds.ForUser(Ride.DriverId!), split.DriverShare, null));
+        }
+        if (split.PlatformCommission.IsPositive)
+        {
+            payments.Add(new($"ride:{RideId}:{purpose}:commission", PaymentStep.Credit, WalletIds.Platform, split.PlatformCommission, null));
+        }
+        return payments;
+    }
+
+    private async Task ReleaseHoldAndCloseAsync()
+    {
+        if (Ride.HoldReference is { } hold)
+        {
+            await SchedulePaymentsAsync([new($"ride:{RideId}:release", PaymentStep.Release, WalletIds.ForUser(Ride.RiderId), Ride.HeldAmount!.Value, hold)]);
+        }
+        await state.WriteStateAsync();
+        await CloseAsync();
+    }
+
+    /// <summary>Adds payments to the outbox. The retry reminder is registered first, so no stored instruction is ever orphaned.</summary>
+    private async Task SchedulePaymentsAsync(IEnumerable<PaymentInstruction> payments)
+    {
+        await RegisterOrUpdateReminder(PaymentsReminder, _dispatch.PaymentRetryInterval, Max(_dispatch.PaymentRetryInterval, TimeSpan.FromSeconds(1)));
+        Ride.Outbox.AddRange(payments);
+    }
+
+    /// <summary>After the closing state is stored: pay, tell the rider, stop waiting for offers.</summary>
+    private async Task CloseAsync()
+    {
+        await UnregisterAsync(OfferReminder);
+        await DeliverPaymentsAsync();
+        _ = GrainFactory.GetGrain<IRiderGrain>(Ride.RiderId).OnRideClosed(RideId);
+    }
+
+    /// <summary>Delivers pending payments in order; stops at the first failure (the reminder tries again).</summary>
+    private async Task DeliverPaymentsAsync()
+    {
+        var delivered = 0;
+        for (var i = 0; i < Ride.Outbox.Count; i++)
+        {
+            var payment = Ride.Outbox[i];
+            if (payment.Done)
+            {
+                continue;
+            }
+            try
+            {
+                var wallet = GrainFactory.GetGrain<IWalletGrain>(payment.WalletId);
+                _ = payment.Step switch
+                {
+                    PaymentStep.Capture => await wallet.Capture(payment.Reference, payment.HoldReference!, payment.Amount),
+                    PaymentStep.Release => await wallet.Release(payment.Reference, payment.HoldReference!),
+                    _ => await wallet.Credit(payment.Reference, payment.Amount),
+                };
+            }
+            catch (Exception exception)
+            {
+                LogPaymentFailed(RideId, payment.Reference, exception);
+                break;
+            }
+            Ride.Outbox[i] = payment with { Done = true };
+            Record($"paid:{payment.Step.ToString().ToLowerInvariant()}", RideActor.System, $"{payment.Amount} {payment.WalletId}");
+            delivered++;
+        }
+        if (delivered > 0)
+        {
+            await state.WriteStateAsync();
+        }
+        if (Ride.Outbox.All(p => p.Done))
+        {
+            await UnregisterAsync(PaymentsReminder);
+        }
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------------------
+
+    private void RequireCreated()
+    {
+        if (!Ride.Created)
+        {
+            throw new UnknownRideException(RideId);
+        }
+    }
+
+    private void Record(string name, RideActor actor, string? detail)
+    {
+        Ride.UpdatedAt = Now;
+        Ride.Timeline.Add(new RideEvent(Ride.UpdatedAt, name, actor, detail));
+    }
+
+    private async Task TryReleaseAsync(IDriverGrain driver)
+    {
+        try
+        {
+            await driver.ReleaseOffer(RideId);
+        }
+        catch (Exception exception)
+        {
+            // The driver releases an offer left past its expiry by itself.
+            LogReleaseFailed(RideId, exception);
+        }
+    }
+
+    private async Task UnregisterAsync(string reminderName)
+    {
+        if (await GetReminder(reminderName) is { } reminder)
+        {
+            await UnregisterReminder(reminder);
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private RideView View() => new(
+        RideId, Ride.RiderId, Ride.DriverId, Ride.Status, Ride.VehicleType, Ride.City, Ride.Pickup, Ride.Dropoff, Ride.Estimate,
+        Ride.HeldAmount, Ride.FinalFare, Ride.Charged, Ride.DistanceMeters, Ride.Offer?.DriverId, Ride.Offer?.ExpiresAt, Ride.CancelledBy,
+        Ride.Outbox.Count > 0 && Ride.Outbox.All(p => p.Done), Ride.CreatedAt, Ride.UpdatedAt, [.. Ride.Timeline]);
+
+    [LoggerMessage(LogLevel.Information, "Ride {RideId} offered to driver {DriverId}")]
+    private partial void LogOffered(string rideId, string driverId);
+
+    [LoggerMessage(LogLevel.Information, "Ride {RideId} found no driver")]
+    private partial void LogNoDriver(string rideId);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId} could not claim driver {DriverId}")]
+    private partial void LogClaimFailed(string rideId, string driverId, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId} could not release its offer")]
+    private partial void LogReleaseFailed(string rideId, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId}: payment {Reference} failed; it will be retried")]
+    private partial void LogPaymentFailed(string rideId, string reference, Exception exception);
+}
