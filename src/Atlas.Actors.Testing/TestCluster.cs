@@ -31,8 +31,9 @@ public sealed class SiloHandle
 }
 
 /// <summary>
-/// Several silos in one process, with in-memory membership, storage and reminders shared between them (as a
-/// database would be), over an in-memory transport that serializes every message that crosses a silo boundary.
+/// Several silos in one process, with in-memory membership (or the builder's table), storage and reminders shared
+/// between them (as a database would be), over an in-memory transport that serializes every message that crosses a
+/// silo boundary.
 /// Failure detection is shortened so that a killed silo is declared dead in well under a second.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
