@@ -6,6 +6,7 @@ using Atlas.Actors.Persistence;
 using Atlas.Actors.Reminders;
 using Atlas.Actors.Serialization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Atlas.Actors.Testing;
@@ -30,8 +31,9 @@ public sealed class SiloHandle
 }
 
 /// <summary>
-/// Several silos in one process, with in-memory membership, storage and reminders shared between them (as a
-/// database would be), over an in-memory transport that serializes every message that crosses a silo boundary.
+/// Several silos in one process, with in-memory membership (or the builder's table), storage and reminders shared
+/// between them (as a database would be), over an in-memory transport that serializes every message that crosses a
+/// silo boundary.
 /// Failure detection is shortened so that a killed silo is declared dead in well under a second.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
@@ -44,10 +46,13 @@ public sealed class TestCluster : IAsyncDisposable
     internal TestCluster(TestClusterBuilder builder)
     {
         _builder = builder;
+        MembershipTable = builder.MembershipTable ?? new InMemoryMembershipTable();
     }
 
     public InMemoryNetwork Network { get; } = new();
-    public InMemoryMembershipTable MembershipTable { get; } = new();
+
+    /// <summary>The table the silos and the client share (in memory unless the builder was given another).</summary>
+    public IMembershipTable MembershipTable { get; }
     public MemoryStorageStore Storage { get; } = new();
     public InMemoryReminderTable Reminders { get; } = new();
 
@@ -111,7 +116,10 @@ public sealed class TestCluster : IAsyncDisposable
                 o.IAmAliveInterval = TimeSpan.FromSeconds(1);
             });
             silo.Configure<MessagingOptions>(o => o.ResponseTimeout = _builder.ResponseTimeout);
-            silo.UseInMemoryClustering(Network, MembershipTable);
+            silo.UseTransport(_ => new InMemoryTransport(Network));
+            // Registered as an instance, not through a factory: the cluster's table outlives every silo's container.
+            silo.Services.RemoveAll<IMembershipTable>();
+            silo.Services.AddSingleton(MembershipTable);
             silo.UseInMemoryReminders(Reminders);
             silo.AddMemoryGrainStorageAsDefault(Storage);
             foreach (var configure in _builder.SiloConfigurations)
@@ -218,6 +226,12 @@ public sealed class TestClusterBuilder(int initialSilosCount = 2)
     public int InitialSilosCount { get; } = initialSilosCount;
 
     public string ClusterId { get; set; } = "test";
+
+    /// <summary>
+    /// The membership table of the silos and the client (default: a new in-memory table). Set it to run the cluster on
+    /// a durable table; the cluster does not dispose it.
+    /// </summary>
+    public IMembershipTable? MembershipTable { get; set; }
 
     /// <summary>The call timeout of silos and client (default 30 s).</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);

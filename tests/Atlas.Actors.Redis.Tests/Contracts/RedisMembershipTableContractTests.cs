@@ -1,0 +1,31 @@
+using Atlas.Actors.Membership;
+using Atlas.Actors.Redis.Tests.Infrastructure;
+using Atlas.Actors.Testing.Contracts;
+
+namespace Atlas.Actors.Redis.Tests.Contracts;
+
+/// <summary>The membership table contract, against Redis: each test has a cluster id (a key) of its own.</summary>
+public sealed class RedisMembershipTableContractTests : MembershipTableContractTests, IAsyncLifetime
+{
+    private readonly List<RedisMembershipTable> _tables = [];
+
+    protected override async Task<IMembershipTable> CreateTableAsync()
+    {
+        var redis = await RedisTestServer.SharedConnectionAsync();
+        var table = new RedisMembershipTable(redis, new RedisMembershipOptions { ClusterId = RedisTestServer.NewClusterId("contract") });
+        _tables.Add(table);
+        return table;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        var redis = await RedisTestServer.SharedConnectionAsync();
+        foreach (var table in _tables)
+        {
+            await redis.GetDatabase().KeyDeleteAsync(table.Key);
+            await table.DisposeAsync();
+        }
+    }
+}
