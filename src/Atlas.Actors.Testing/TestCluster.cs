@@ -108,10 +108,12 @@ public sealed class TestCluster : IAsyncDisposable
             });
             silo.Configure<MembershipOptions>(o =>
             {
-                o.ProbeInterval = TimeSpan.FromMilliseconds(100);
-                o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
-                o.MissedProbesLimit = 1;
-                o.NumVotesForDeathDeclaration = 1;
+                // A killed silo refuses connections at once, so it is found within a few probe intervals; a
+                // generous timeout and two votes keep a silo that is merely slow (a loaded machine) alive.
+                o.ProbeInterval = TimeSpan.FromMilliseconds(150);
+                o.ProbeTimeout = TimeSpan.FromSeconds(3);
+                o.MissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 2;
                 o.TableRefreshInterval = TimeSpan.FromMilliseconds(200);
                 o.IAmAliveInterval = TimeSpan.FromSeconds(1);
             });

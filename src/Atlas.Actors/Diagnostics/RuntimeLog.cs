@@ -61,6 +61,9 @@ internal sealed partial class RuntimeLog(ILogger logger)
     [LoggerMessage(18, LogLevel.Warning, "Reminder table operation failed: {Operation}")]
     public partial void ReminderTableFailed(string operation, Exception exception);
 
+    [LoggerMessage(20, LogLevel.Warning, "Silo {Silo} found its membership row missing and joined again")]
+    public partial void Rejoined(SiloAddress silo);
+
     [LoggerMessage(19, LogLevel.Information, "Silo {Silo} {Stage}")]
     public partial void SiloLifecycle(SiloAddress silo, string stage);
 }

@@ -27,6 +27,7 @@ internal sealed class MembershipAgent : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private int _refreshRequested;
     private volatile bool _declaredDead;
+    private volatile bool _joined;
 
     public MembershipAgent(IMembershipTable table, MembershipOptions options, SiloAddress self, string siloName, MessageCenter messages,
         PlacementService placement, RuntimeLog log, TimeProvider time, Action onDeclaredDead)
@@ -67,6 +68,7 @@ internal sealed class MembershipAgent : IAsyncDisposable
         }, cancellationToken);
         await DeclarePreviousIncarnationsDeadAsync(cancellationToken);
         await SetOwnStatusAsync(SiloStatus.Active, cancellationToken);
+        _joined = true;
         await RefreshAsync(cancellationToken);
         _messages.Gossip(_placement.View.ActiveSilos.Where(s => s != _self));
 
@@ -178,6 +180,22 @@ internal sealed class MembershipAgent : IAsyncDisposable
             {
                 DeclaredDead();
                 return;
+            }
+            if (own is null && !_stopping.IsCancellationRequested && _joined)
+            {
+                // The table lost this silo's row (e.g. a store restarted without persistence): join again.
+                var now = UtcNow;
+                var entry = new MembershipEntry
+                {
+                    Silo = _self, Status = SiloStatus.Active, SiloName = _siloName, HostName = Environment.MachineName,
+                    StartTimeUtc = now, IAmAliveTimeUtc = now,
+                };
+                if (await _table.InsertRowAsync(entry, snapshot.Version.Next(), cancellationToken))
+                {
+                    _log.Rejoined(_self);
+                    _messages.Gossip(MembershipView.FromSnapshot(snapshot).ActiveSilos.Where(s => s != _self));
+                }
+                snapshot = await _table.ReadAllAsync(cancellationToken);
             }
             var view = MembershipView.FromSnapshot(snapshot);
             var previous = _placement.View;

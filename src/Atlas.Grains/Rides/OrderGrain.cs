@@ -27,7 +27,7 @@ public sealed partial class OrderGrain(
     TimeProvider time,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain
 {
-    private const string OfferReminder = "offer";
+    private const string DispatchReminder = "dispatch";
     private const string PaymentsReminder = "payments";
 
     private readonly DispatchOptions _dispatch = dispatchOptions.Value;
@@ -81,7 +81,9 @@ public sealed partial class OrderGrain(
         return View();
     }
 
-    public async Task<RideView> RequestDriver()
+    public Task<RideView> RequestDriver() => GuardAsync(() => RequestDriverCore());
+
+    private async Task<RideView> RequestDriverCore()
     {
         RequireCreated();
         if (Ride.Status != RideStatus.Created)
@@ -97,6 +99,8 @@ public sealed partial class OrderGrain(
         var holdReference = $"ride:{RideId}:hold";
         await RiderWallet.Hold(holdReference, hold);
 
+        // The reminder keeps the search alive across failures until the ride is matched or closed.
+        await RegisterOrUpdateReminder(DispatchReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
         Ride.DriverRequested = true;
         Ride.HoldReference = holdReference;
         Ride.HeldAmount = hold;
@@ -161,7 +165,8 @@ public sealed partial class OrderGrain(
 
         Ride.Offer = new PendingOffer(driverId, offer.ExpiresAt);
         Record("offered", RideActor.System, $"driver {driverId} at {distanceMeters:0} m, until {offer.ExpiresAt:O}");
-        await RegisterOrUpdateReminder(OfferReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
+        // Due when this offer expires.
+        await RegisterOrUpdateReminder(DispatchReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
         try
         {
             await state.WriteStateAsync();
@@ -186,7 +191,9 @@ public sealed partial class OrderGrain(
         LogNoDriver(RideId);
     }
 
-    public async Task<RideView> AcceptOffer(string driverId)
+    public Task<RideView> AcceptOffer(string driverId) => GuardAsync(() => AcceptOfferCore(driverId));
+
+    private async Task<RideView> AcceptOfferCore(string driverId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(driverId);
         RequireCreated();
@@ -211,12 +218,14 @@ public sealed partial class OrderGrain(
         Ride.Offer = null;
         Record("matched", RideActor.System, $"driver {driverId} accepted");
         await state.WriteStateAsync();
-        await UnregisterAsync(OfferReminder);
+        await UnregisterAsync(DispatchReminder);
         RideMetrics.Matched.Add(1);
         return View();
     }
 
-    public async Task<RideView> DeclineOffer(string driverId)
+    public Task<RideView> DeclineOffer(string driverId) => GuardAsync(() => DeclineOfferCore(driverId));
+
+    private async Task<RideView> DeclineOfferCore(string driverId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(driverId);
         RequireCreated();
@@ -224,6 +233,10 @@ public sealed partial class OrderGrain(
         {
             if (Ride.Declined.Contains(driverId))
             {
+                if (Ride.Status == RideStatus.Created && Ride.DriverRequested && Ride.Offer is null)
+                {
+                    await DispatchNextAsync(); // the first decline's search failed part-way
+                }
                 return View(); // a repeated decline
             }
             throw new OfferNotFoundException(RideId, driverId);
@@ -248,21 +261,29 @@ public sealed partial class OrderGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        switch (reminderName)
+        await GuardAsync(async () =>
         {
-            case OfferReminder when Ride.Status == RideStatus.Created && Ride.Offer is { } offer:
-                if (Now >= offer.ExpiresAt - TimeSpan.FromMilliseconds(50))
-                {
-                    await ExpireOfferAsync();
-                }
-                break;
-            case OfferReminder:
-                await UnregisterAsync(OfferReminder);
-                break;
-            case PaymentsReminder:
-                await DeliverPaymentsAsync();
-                break;
-        }
+            switch (reminderName)
+            {
+                case DispatchReminder when Ride.Status == RideStatus.Created && Ride.DriverRequested:
+                    if (Ride.Offer is null)
+                    {
+                        await DispatchNextAsync(); // an earlier search failed part-way: search again
+                    }
+                    else if (Now >= Ride.Offer.ExpiresAt - TimeSpan.FromMilliseconds(50))
+                    {
+                        await ExpireOfferAsync();
+                    }
+                    break;
+                case DispatchReminder:
+                    await UnregisterAsync(DispatchReminder);
+                    break;
+                case PaymentsReminder:
+                    await DeliverPaymentsAsync();
+                    break;
+            }
+            return View();
+        });
     }
 
     // ---- The trip -----------------------------------------------------------------------------------------
@@ -296,7 +317,10 @@ public sealed partial class OrderGrain(
         RideMetrics.RevenueMinor.Add(FareCalculator.Split(charged, policy).PlatformCommission.Minor);
     });
 
-    private async Task<RideView> DriverMoveAsync(string driverId, RideStatus to, string eventName, Func<Task>? effect)
+    private Task<RideView> DriverMoveAsync(string driverId, RideStatus to, string eventName, Func<Task>? effect) =>
+        GuardAsync(() => DriverMoveCoreAsync(driverId, to, eventName, effect));
+
+    private async Task<RideView> DriverMoveCoreAsync(string driverId, RideStatus to, string eventName, Func<Task>? effect)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(driverId);
         RequireCreated();
@@ -325,7 +349,9 @@ public sealed partial class OrderGrain(
         return View();
     }
 
-    public async Task<RideView> Cancel(RideActor actor, string actorId, string? reason)
+    public Task<RideView> Cancel(RideActor actor, string actorId, string? reason) => GuardAsync(() => CancelCore(actor, actorId, reason));
+
+    private async Task<RideView> CancelCore(RideActor actor, string actorId, string? reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actorId);
         if (!Enum.IsDefined(actor))
@@ -354,7 +380,7 @@ public sealed partial class OrderGrain(
         {
             await TryReleaseAsync(GrainFactory.GetGrain<IDriverGrain>(offer.DriverId));
             Ride.Offer = null;
-            await UnregisterAsync(OfferReminder);
+            await UnregisterAsync(DispatchReminder);
         }
         if (Ride.DriverId is { } driverId)
         {
@@ -436,7 +462,7 @@ public sealed partial class OrderGrain(
     /// <summary>After the closing state is stored: pay, tell the rider, stop waiting for offers.</summary>
     private async Task CloseAsync()
     {
-        await UnregisterAsync(OfferReminder);
+        await UnregisterAsync(DispatchReminder);
         await DeliverPaymentsAsync();
         _ = GrainFactory.GetGrain<IRiderGrain>(Ride.RiderId).OnRideClosed(RideId);
     }
@@ -482,6 +508,24 @@ public sealed partial class OrderGrain(
     }
 
     // ---- Helpers ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Runs a state-changing operation. If it fails for a reason other than a domain refusal (a silo, a store or a
+    /// call failed part-way), memory may be ahead of storage: the activation is dropped so the next call reloads what
+    /// is stored; the stored status and the reminders carry the ride on from there.
+    /// </summary>
+    private async Task<RideView> GuardAsync(Func<Task<RideView>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception exception) when (exception is not Common.DomainException and not ArgumentException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     private void RequireCreated()
     {

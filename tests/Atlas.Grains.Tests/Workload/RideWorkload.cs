@@ -136,16 +136,20 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
     private async Task WaitAsync(string rideId, Func<RideView, bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
+        while (true)
         {
             var ride = await Retry(() => _scenario.Ride(rideId).Get());
             if (condition(ride))
             {
                 return;
             }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Ride {rideId} did not settle in time: {ride.Status}, driver {ride.DriverId}, offered {ride.OfferedDriverId} " +
+                                           $"until {ride.OfferExpiresAt:O}; {string.Join(" | ", ride.Timeline.Select(e => $"{e.At:HH:mm:ss.fff} {e.Name} {e.Detail}"))}");
+            }
             await Task.Delay(50);
         }
-        throw new TimeoutException($"Ride {rideId} did not settle in time.");
     }
 
     /// <summary>Calls, retrying while a silo's failure is detected; a domain refusal ends the attempt (null).</summary>
