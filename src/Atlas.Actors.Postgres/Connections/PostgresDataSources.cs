@@ -47,7 +47,7 @@ public static class PostgresDataSource
 /// The data sources of one silo, one per distinct connection string, so that the grain storages and the reminder
 /// table share a pool. Disposed with the silo's service provider.
 /// </summary>
-internal sealed class PostgresDataSources : IAsyncDisposable
+internal sealed class PostgresDataSources : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new();
 
@@ -62,6 +62,16 @@ internal sealed class PostgresDataSources : IAsyncDisposable
         foreach (var source in _sources.Values.Where(s => s.IsValueCreated))
         {
             await source.Value.DisposeAsync();
+        }
+        _sources.Clear();
+    }
+
+    // A service provider disposed synchronously refuses singletons that are only IAsyncDisposable.
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values.Where(s => s.IsValueCreated))
+        {
+            source.Value.Dispose();
         }
         _sources.Clear();
     }

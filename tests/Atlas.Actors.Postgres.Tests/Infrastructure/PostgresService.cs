@@ -24,18 +24,15 @@ internal static class PostgresService
         }
         var bin = TestPostgres.Required("ATLAS_TEST_PG_BIN");
         var data = TestPostgres.Required("ATLAS_TEST_PG_DATA");
-        var port = Environment.GetEnvironmentVariable("ATLAS_TEST_PG_PORT");
         // initdb and pg_ctl refuse to run as root: the server belongs to the postgres user.
         var asOwner = Environment.UserName == "root" ? "runuser -u postgres -- " : "";
         var pgCtl = $"{asOwner}{Quote(Path.Combine(bin, "pg_ctl"))} -D {Quote(data)}";
-        var stop = $"{pgCtl} stop -m fast -w";
-        var start = $"{pgCtl} start -w -l {Quote(Path.Combine(data, "atlas-test-restarts.log"))}" +
-                    (string.IsNullOrEmpty(port) ? "" : $" -o {Quote($"-p {port}")}");
+        // "restart" starts a stopped server too, with the options it last ran with (kept in postmaster.opts: port, sockets).
+        var start = $"{pgCtl} restart -m fast -w -l {Quote(Path.Combine(data, "atlas-test-restarts.log"))}";
         await BashAsync(command switch
         {
-            "stop-postgres" => stop,
-            "start-postgres" => start,
-            _ => $"{stop} && {start}",
+            "stop-postgres" => $"{pgCtl} stop -m fast -w",
+            _ => start,
         });
     }
 
