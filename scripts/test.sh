@@ -3,8 +3,8 @@
 #
 # 1. starts a private PostgreSQL and Redis (scripts/services.sh; installs them
 #    with apt if missing) and exports ATLAS_TEST_* for the tests,
-# 2. runs `dotnet test Atlas.sln -c Release` (or Atlas.slnx, or else every
-#    tests/*/*.csproj) with a trx logger,
+# 2. builds Atlas.sln (or Atlas.slnx, or else every tests/*/*.csproj) in Release,
+#    then runs its test projects one at a time with a trx logger,
 # 3. stops the servers (always, also on failure or Ctrl-C; with CI=true it
 #    also deletes their data),
 # 4. ends with exactly one line "N passed, N failed, N skipped" summed over
@@ -126,7 +126,8 @@ count_test_projects() {
 
 # No LogFileName: with a solution every test project would write the same
 # file and only the last one would survive. The default names are unique.
-test_args=(-c Release --logger trx)
+# Test projects run one at a time: outage tests stop and restart the shared PostgreSQL and Redis.
+test_args=(-c Release --logger trx --no-build -m:1)
 if [ "$HANG_TIMEOUT" != off ]; then
   test_args+=(--blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none)
 fi
@@ -178,6 +179,9 @@ index=0
 for target in "${targets[@]}"; do
   index=$((index + 1))
   dir=$RESULTS_DIR/$index-$(basename "$target")
+  section "dotnet build $target -c Release"
+  dotnet build "$target" -c Release -nologo -clp:ErrorsOnly || echo "ERROR: the build failed; test projects without results count as failed" >&2
+
   section "dotnet test $target ${test_args[*]} $*"
   rc=0
   "${runner[@]}" dotnet test "$target" "${test_args[@]}" --results-directory "$dir" "$@" || rc=$?
