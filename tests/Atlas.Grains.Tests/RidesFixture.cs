@@ -7,6 +7,7 @@ using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,15 +20,21 @@ public class RidesFixture : ClusterFixture
 
     public InMemoryGeoIndexStore Index { get; } = new();
 
+    public FlakyRideEventSink Events { get; } = new();
+
     protected virtual int Silos => 2;
 
-    protected override TestClusterBuilder CreateBuilder() => Configure(new TestClusterBuilder(Silos), Ledger, Index);
+    protected override TestClusterBuilder CreateBuilder() => Configure(new TestClusterBuilder(Silos), Ledger, Index, Events);
 
-    public static TestClusterBuilder Configure(TestClusterBuilder builder, InMemoryLedgerStore ledger, InMemoryGeoIndexStore index) =>
+    public static TestClusterBuilder Configure(TestClusterBuilder builder, InMemoryLedgerStore ledger, InMemoryGeoIndexStore index, IRideEventSink? events = null) =>
         builder.ConfigureSilo(silo =>
         {
             silo.Services.AddSingleton<ILedgerStore>(ledger);
             silo.Services.AddSingleton<IGeoIndexStore>(index);
+            if (events is not null)
+            {
+                silo.Services.AddSingleton(events);
+            }
             silo.Services.AddAtlasGrains();
             silo.Services.Configure<DispatchOptions>(o =>
             {
@@ -126,4 +133,21 @@ public sealed class RideScenario(IGrainFactory grains)
             await Task.Delay(20);
         }
     }
+}
+
+/// <summary>An event sink that can be told to fail, to prove the rides retry.</summary>
+public sealed class FlakyRideEventSink : IRideEventSink
+{
+    private readonly InMemoryRideEventSink _inner = new();
+    private int _failuresLeft;
+
+    public IReadOnlyList<RideEventMessage> Events => _inner.Events;
+
+    /// <summary>The next <paramref name="count"/> publications fail.</summary>
+    public void FailNext(int count) => Interlocked.Exchange(ref _failuresLeft, count);
+
+    public Task PublishAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default) =>
+        Interlocked.Decrement(ref _failuresLeft) >= 0
+            ? throw new IOException("the event stream is unavailable (test)")
+            : _inner.PublishAsync(events, cancellationToken);
 }

@@ -2,6 +2,7 @@ using Atlas.Actors;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Rides.Events;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Grains.Drivers;
@@ -15,6 +16,7 @@ public sealed class DriverGrain(
     [PersistentState("driver")] IPersistentState<DriverState> state,
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
+    ILocationHistorySink history,
     TimeProvider time) : Grain, IDriverGrain
 {
     private const int HistoryLimit = 200;
@@ -118,6 +120,7 @@ public sealed class DriverGrain(
         }
         Driver.Location = location;
         Driver.LocationAt = timestamp;
+        history.Append(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
         if (Driver.Trip is { } trip && trip.RideId == Driver.RideId)
         {
             var step = trip.LastPosition is { } previous ? GeoMath.DistanceMeters(previous, location) : 0;

@@ -2,6 +2,7 @@ using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,8 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILedgerStore, InMemoryLedgerStore>();
         services.TryAddSingleton<IGeoIndexStore, InMemoryGeoIndexStore>();
+        services.TryAddSingleton<IRideEventSink, NullRideEventSink>();
+        services.TryAddSingleton<ILocationHistorySink, NullLocationHistorySink>();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Riders;
+using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,11 +25,12 @@ public sealed partial class OrderGrain(
     IOptions<DispatchOptions> dispatchOptions,
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
+    IRideEventSink events,
     TimeProvider time,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain
 {
     private const string DispatchReminder = "dispatch";
-    private const string PaymentsReminder = "payments";
+    private const string OutboxReminder = "outbox";
 
     private readonly DispatchOptions _dispatch = dispatchOptions.Value;
 
@@ -40,9 +42,9 @@ public sealed partial class OrderGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Ride.Outbox.Any(p => !p.Done))
+        if (Ride.Outbox.Any(p => !p.Done) || Ride.PublishedEvents < Ride.Timeline.Count)
         {
-            await DeliverPaymentsAsync();
+            await DeliverOutboxAsync();
         }
     }
 
@@ -77,7 +79,7 @@ public sealed partial class OrderGrain(
         Ride.Estimate = quote.Fare;
         Ride.CreatedAt = Now;
         Record("created", RideActor.Rider, $"estimate {quote.Fare} for {quote.DistanceMeters} m");
-        await state.WriteStateAsync();
+        await SaveAsync();
         return View();
     }
 
@@ -105,7 +107,7 @@ public sealed partial class OrderGrain(
         Ride.HoldReference = holdReference;
         Ride.HeldAmount = hold;
         Record("requested", RideActor.Rider, $"held {hold}");
-        await state.WriteStateAsync();
+        await SaveAsync();
         RideMetrics.Requested.Add(1);
         RideMetrics.Active.Add(1);
 
@@ -169,7 +171,7 @@ public sealed partial class OrderGrain(
         await RegisterOrUpdateReminder(DispatchReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
         try
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
         catch
         {
@@ -217,7 +219,7 @@ public sealed partial class OrderGrain(
         Ride.DriverId = driverId;
         Ride.Offer = null;
         Record("matched", RideActor.System, $"driver {driverId} accepted");
-        await state.WriteStateAsync();
+        await SaveAsync();
         await UnregisterAsync(DispatchReminder);
         RideMetrics.Matched.Add(1);
         return View();
@@ -278,8 +280,8 @@ public sealed partial class OrderGrain(
                 case DispatchReminder:
                     await UnregisterAsync(DispatchReminder);
                     break;
-                case PaymentsReminder:
-                    await DeliverPaymentsAsync();
+                case OutboxReminder:
+                    await DeliverOutboxAsync();
                     break;
             }
             return View();
@@ -341,7 +343,7 @@ public sealed partial class OrderGrain(
         Record(eventName, RideActor.Driver, Ride.Charged is { } charged && to == RideStatus.Finished
             ? $"{Ride.DistanceMeters} m, fare {Ride.FinalFare}, charged {charged}"
             : null);
-        await state.WriteStateAsync();
+        await SaveAsync();
         if (RideTransitions.IsTerminal(to))
         {
             await CloseAsync();
@@ -397,7 +399,7 @@ public sealed partial class OrderGrain(
             Ride.Charged = charged;
             Record("cancelled", actor, $"{reason ?? "no reason given"}; cancellation fee {charged}");
             await SchedulePaymentsAsync(CaptureAndSplit("cancellation-fee", charged, Ride.Policy!));
-            await state.WriteStateAsync();
+            await SaveAsync();
             await CloseAsync();
         }
         else
@@ -444,18 +446,20 @@ public sealed partial class OrderGrain(
 
     private async Task ReleaseHoldAndCloseAsync()
     {
-        if (Ride.HoldReference is { } hold)
-        {
-            await SchedulePaymentsAsync([new($"ride:{RideId}:release", PaymentStep.Release, WalletIds.ForUser(Ride.RiderId), Ride.HeldAmount!.Value, hold)]);
-        }
-        await state.WriteStateAsync();
+        await SchedulePaymentsAsync(Ride.HoldReference is { } hold
+            ? [new($"ride:{RideId}:release", PaymentStep.Release, WalletIds.ForUser(Ride.RiderId), Ride.HeldAmount!.Value, hold)]
+            : []);
+        await SaveAsync();
         await CloseAsync();
     }
 
-    /// <summary>Adds payments to the outbox. The retry reminder is registered first, so no stored instruction is ever orphaned.</summary>
+    /// <summary>
+    /// Adds payments to the outbox. The retry reminder is registered first, so no stored instruction (nor the closing
+    /// events) is ever orphaned by a crash right after the write.
+    /// </summary>
     private async Task SchedulePaymentsAsync(IEnumerable<PaymentInstruction> payments)
     {
-        await RegisterOrUpdateReminder(PaymentsReminder, _dispatch.PaymentRetryInterval, Max(_dispatch.PaymentRetryInterval, TimeSpan.FromSeconds(1)));
+        await RegisterOrUpdateReminder(OutboxReminder, _dispatch.PaymentRetryInterval, Max(_dispatch.PaymentRetryInterval, TimeSpan.FromSeconds(1)));
         Ride.Outbox.AddRange(payments);
     }
 
@@ -463,12 +467,15 @@ public sealed partial class OrderGrain(
     private async Task CloseAsync()
     {
         await UnregisterAsync(DispatchReminder);
-        await DeliverPaymentsAsync();
+        await DeliverOutboxAsync();
         _ = GrainFactory.GetGrain<IRiderGrain>(Ride.RiderId).OnRideClosed(RideId);
     }
 
-    /// <summary>Delivers pending payments in order; stops at the first failure (the reminder tries again).</summary>
-    private async Task DeliverPaymentsAsync()
+    /// <summary>
+    /// Delivers pending payments in order, stopping at the first failure, and publishes unpublished events; the
+    /// outbox reminder tries again until both are done.
+    /// </summary>
+    private async Task DeliverOutboxAsync()
     {
         var delivered = 0;
         for (var i = 0; i < Ride.Outbox.Count; i++)
@@ -499,12 +506,62 @@ public sealed partial class OrderGrain(
         }
         if (delivered > 0)
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
-        if (Ride.Outbox.All(p => p.Done))
+        else
         {
-            await UnregisterAsync(PaymentsReminder);
+            await PublishEventsAsync();
         }
+        if (Ride.Outbox.All(p => p.Done) && Ride.PublishedEvents == Ride.Timeline.Count)
+        {
+            await UnregisterAsync(OutboxReminder);
+        }
+    }
+
+    /// <summary>Stores the state, then publishes the events it added.</summary>
+    private async Task SaveAsync()
+    {
+        await state.WriteStateAsync();
+        await PublishEventsAsync();
+    }
+
+    /// <summary>
+    /// Publishes the timeline events the stream has not acknowledged. The count of acknowledged events is stored with
+    /// the next write, so after a crash some events are published again: consumers drop them by (ride, sequence).
+    /// </summary>
+    private async Task PublishEventsAsync()
+    {
+        var from = Ride.PublishedEvents;
+        if (from >= Ride.Timeline.Count)
+        {
+            return;
+        }
+        var pending = new List<RideEventMessage>(Ride.Timeline.Count - from);
+        for (var i = from; i < Ride.Timeline.Count; i++)
+        {
+            pending.Add(EventMessage(i));
+        }
+        try
+        {
+            await events.PublishAsync(pending);
+            Ride.PublishedEvents = Ride.Timeline.Count;
+        }
+        catch (Exception exception)
+        {
+            LogPublishFailed(RideId, exception);
+            await RegisterOrUpdateReminder(OutboxReminder, _dispatch.PaymentRetryInterval, Max(_dispatch.PaymentRetryInterval, TimeSpan.FromSeconds(1)));
+        }
+    }
+
+    private RideEventMessage EventMessage(int index)
+    {
+        var e = Ride.Timeline[index];
+        long? commission = Ride.Charged is { } charged && Ride.Policy is { } policy && Ride.Status is RideStatus.Finished or RideStatus.Cancelled
+            ? FareCalculator.Split(charged, policy).PlatformCommission.Minor
+            : null;
+        return new RideEventMessage(RideId, index + 1, e.Name, e.Actor, e.Detail, e.At, Ride.Status, Ride.RiderId, Ride.DriverId,
+            Ride.VehicleType, Ride.City, Ride.Estimate.Currency.Code, Ride.Estimate.Minor, Ride.Charged?.Minor, commission,
+            Ride.DistanceMeters, Ride.CreatedAt);
     }
 
     // ---- Helpers ------------------------------------------------------------------------------------------
@@ -580,6 +637,9 @@ public sealed partial class OrderGrain(
 
     [LoggerMessage(LogLevel.Warning, "Ride {RideId} could not release its offer")]
     private partial void LogReleaseFailed(string rideId, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId}: publishing its events failed; they will be retried")]
+    private partial void LogPublishFailed(string rideId, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "Ride {RideId}: payment {Reference} failed; it will be retried")]
     private partial void LogPaymentFailed(string rideId, string reference, Exception exception);

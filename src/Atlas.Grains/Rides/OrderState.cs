@@ -33,4 +33,7 @@ public sealed class OrderState
     public RideActor? CancelledBy { get; set; }
     public List<PaymentInstruction> Outbox { get; set; } = [];
     public List<RideEvent> Timeline { get; set; } = [];
+
+    /// <summary>How many timeline events the event stream has acknowledged.</summary>
+    public int PublishedEvents { get; set; }
 }
