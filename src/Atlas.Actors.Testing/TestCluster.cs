@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.Sockets;
 using Atlas.Actors.Client;
 using Atlas.Actors.Hosting;
 using Atlas.Actors.Membership;
 using Atlas.Actors.Messaging;
+using Atlas.Actors.Messaging.Tcp;
 using Atlas.Actors.Persistence;
 using Atlas.Actors.Reminders;
 using Atlas.Actors.Serialization;
@@ -33,7 +36,7 @@ public sealed class SiloHandle
 /// <summary>
 /// Several silos in one process, with in-memory membership (or the builder's table), storage and reminders shared
 /// between them (as a database would be), over an in-memory transport that serializes every message that crosses a
-/// silo boundary.
+/// silo boundary (or over real TCP sockets on loopback: <see cref="TestClusterBuilder.UseTcpTransport"/>).
 /// Failure detection is shortened so that a killed silo is declared dead in well under a second.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
@@ -79,20 +82,55 @@ public sealed class TestCluster : IAsyncDisposable
     {
         for (var i = 0; i < _builder.InitialSilosCount; i++)
         {
-            await StartSiloAsync(_nextPort++);
+            await StartNewSiloAsync();
         }
         _client = new ClusterClient(
             new ClientOptions { ClusterId = _builder.ClusterId, ViewRefreshInterval = TimeSpan.FromMilliseconds(200) },
             new MessagingOptions { ResponseTimeout = _builder.ResponseTimeout },
             new SerializationOptions(),
             MembershipTable,
-            new InMemoryTransport(Network),
+            _builder.ConfigureTcp is { } tcp ? new TcpTransport(Configured(tcp), _builder.LoggerFactory) : new InMemoryTransport(Network),
             _builder.LoggerFactory);
         await _client.ConnectAsync();
         await WaitForLivenessToStabilizeAsync();
     }
 
-    public Task<SiloHandle> StartAdditionalSiloAsync() => StartSiloAsync(Interlocked.Increment(ref _nextPort) - 1);
+    public Task<SiloHandle> StartAdditionalSiloAsync() => StartNewSiloAsync();
+
+    /// <summary>Starts a silo on a new port: the next in-memory endpoint, or a free loopback port over TCP.</summary>
+    private async Task<SiloHandle> StartNewSiloAsync()
+    {
+        if (_builder.ConfigureTcp is null)
+        {
+            return await StartSiloAsync(Interlocked.Increment(ref _nextPort) - 1);
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartSiloAsync(FreeLoopbackPort());
+            }
+            catch (AtlasConfigurationException exception) when (attempt < 5 &&
+                exception.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                // Another process took the port between probing and binding: pick another.
+            }
+        }
+    }
+
+    private static TcpTransportOptions Configured(Action<TcpTransportOptions> configure)
+    {
+        var options = new TcpTransportOptions();
+        configure(options);
+        return options;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
 
     private async Task<SiloHandle> StartSiloAsync(int port)
     {
@@ -122,6 +160,15 @@ public sealed class TestCluster : IAsyncDisposable
             // Registered as an instance, not through a factory: the cluster's table outlives every silo's container.
             silo.Services.RemoveAll<IMembershipTable>();
             silo.Services.AddSingleton(MembershipTable);
+            if (_builder.ConfigureTcp is { } tcp)
+            {
+                silo.Configure<SiloOptions>(o =>
+                {
+                    o.ListenAddress = "127.0.0.1";
+                    o.AdvertisedHost = "127.0.0.1";
+                });
+                silo.UseTcpTransport(tcp);
+            }
             silo.UseInMemoryReminders(Reminders);
             silo.AddMemoryGrainStorageAsDefault(Storage);
             foreach (var configure in _builder.SiloConfigurations)
@@ -239,6 +286,19 @@ public sealed class TestClusterBuilder(int initialSilosCount = 2)
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public ILoggerFactory LoggerFactory { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
+    /// <summary>Set by <see cref="UseTcpTransport"/>: configures every silo's and the client's TCP transport.</summary>
+    internal Action<TcpTransportOptions>? ConfigureTcp { get; private set; }
+
+    /// <summary>
+    /// Silos listen on free loopback ports and talk to each other, and the client to them, over real TCP sockets
+    /// (instead of the in-memory transport).
+    /// </summary>
+    public TestClusterBuilder UseTcpTransport(Action<TcpTransportOptions>? configure = null)
+    {
+        ConfigureTcp = configure ?? (_ => { });
+        return this;
+    }
 
     /// <summary>Adds configuration applied to every silo (storage, options, services for grains).</summary>
     public TestClusterBuilder ConfigureSilo(Action<ISiloBuilder> configure)

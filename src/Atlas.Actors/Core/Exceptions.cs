@@ -85,4 +85,6 @@ public sealed class RemoteGrainException : Exception
 public sealed class AtlasConfigurationException : Exception
 {
     public AtlasConfigurationException(string message) : base(message) { }
+
+    public AtlasConfigurationException(string message, Exception? inner) : base(message, inner) { }
 }

@@ -1,5 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
 using Atlas.Actors.Membership;
 using Atlas.Actors.Messaging;
+using Atlas.Actors.Messaging.Tcp;
 using Atlas.Actors.Persistence;
 using Atlas.Actors.Reminders;
 using Atlas.Actors.Serialization;
@@ -7,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Atlas.Actors.Hosting;
 
@@ -98,6 +102,45 @@ public static class SiloBuilderExtensions
         builder.UseTransport(_ => new InMemoryTransport(network));
         builder.UseMembershipTable(_ => table);
         return builder;
+    }
+
+    /// <summary>
+    /// Silos and clients reach this silo over TCP: it listens on <see cref="SiloOptions.ListenAddress"/>:<see cref="SiloOptions.Port"/>
+    /// and is known to the others as <see cref="SiloOptions.AdvertisedHost"/>:<see cref="SiloOptions.Port"/>.
+    /// Pair it with a membership table the silos share (e.g. a database).
+    /// </summary>
+    public static ISiloBuilder UseTcpTransport(this ISiloBuilder builder, Action<TcpTransportOptions>? configure = null)
+    {
+        builder.Services.AddOptions<TcpTransportOptions>();
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+        return builder.UseTransport(sp =>
+        {
+            var silo = sp.GetRequiredService<IOptions<SiloOptions>>().Value;
+            return new TcpTransport(
+                sp.GetRequiredService<IOptions<TcpTransportOptions>>().Value,
+                sp.GetService<ILoggerFactory>(),
+                new IPEndPoint(ResolveListenAddress(silo.ListenAddress), silo.Port));
+        });
+    }
+
+    private static IPAddress ResolveListenAddress(string address)
+    {
+        if (IPAddress.TryParse(address, out var parsed))
+        {
+            return parsed;
+        }
+        try
+        {
+            var addresses = Dns.GetHostAddresses(address);
+            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+        }
+        catch (Exception exception) when (exception is SocketException or InvalidOperationException or ArgumentException)
+        {
+            throw new AtlasConfigurationException($"SiloOptions.ListenAddress '{address}' is neither an IP address nor a host name that resolves here: {exception.Message}", exception);
+        }
     }
 
     /// <summary>Reminders kept in memory (shared by the silos of one process when they share <paramref name="table"/>).</summary>

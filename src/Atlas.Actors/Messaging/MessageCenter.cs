@@ -121,8 +121,9 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
             }
             connection.Send(buffer.WrittenSpan);
         }
-        catch (SiloUnavailableException exception)
+        catch (Exception exception) when (exception is SiloUnavailableException or GrainSerializationException)
         {
+            // GrainSerializationException: the frame is over the transport's own frame limit.
             _pending.TryRemove(request.CorrelationId, out _);
             request.Fail(exception);
         }
@@ -294,6 +295,15 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
                 WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
                     $"The result of {request.Describe()} could not be serialized: {exception.Message}", exception));
             }
+            if (buffer.WrittenCount > _maxMessageSize)
+            {
+                // Sent anyway, the peer's transport would refuse it and drop the connection with every call on it.
+                var size = buffer.WrittenCount;
+                FrameBuffer.Return(buffer);
+                buffer = FrameBuffer.Rent();
+                WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
+                    $"The result of {request.Describe()} is {size} bytes, over the {_maxMessageSize}-byte message limit."));
+            }
             Reply(connection, buffer, request);
         }
         finally
@@ -350,7 +360,7 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         {
             connection.Send(buffer.WrittenSpan);
         }
-        catch (SiloUnavailableException exception)
+        catch (Exception exception) when (exception is SiloUnavailableException or GrainSerializationException)
         {
             _log.ResponseLost(request?.Describe() ?? "a refused request", exception.Message);
         }
@@ -562,7 +572,8 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
             try
             {
                 using var timeout = new CancellationTokenSource(owner._options.ConnectTimeout);
-                var connection = await owner._transport.ConnectAsync(owner._identity, Silo, owner, timeout.Token);
+                // Off the caller's context: a grain's scheduler has no business running connection set-up.
+                var connection = await owner._transport.ConnectAsync(owner._identity, Silo, owner, timeout.Token).ConfigureAwait(false);
                 lock (this)
                 {
                     Connection = connection;

@@ -37,7 +37,8 @@ public interface IConnection
 
     /// <summary>
     /// Queues a frame; the bytes are copied before this returns. Throws <see cref="SiloUnavailableException"/>
-    /// if the connection is closed.
+    /// if the connection is closed. A transport may block the caller while too much is queued for a slow peer
+    /// (back-pressure), and may refuse empty frames or frames over its size limit.
     /// </summary>
     void Send(ReadOnlySpan<byte> frame);
 

@@ -4,20 +4,47 @@ using Atlas.Actors.Tests.Grains;
 
 namespace Atlas.Actors.Tests.Cluster;
 
-public sealed class FailoverTests : IAsyncLifetime
+/// <summary>Failover over the in-memory transport.</summary>
+public sealed class InMemoryFailoverTests : FailoverTests
+{
+    protected override TestClusterBuilder CreateBuilder() => new(3);
+}
+
+/// <summary>
+/// Three silos and a client: placement, calls across silos, kills and graceful stops. Each transport runs these
+/// through a subclass (the TCP one is <c>Messaging/Tcp/TcpFailoverTests</c>).
+/// </summary>
+public abstract class FailoverTests : IAsyncLifetime
 {
     private readonly TestProbe _probe = new();
     private TestCluster _cluster = null!;
 
+    /// <summary>A three-silo cluster on the transport under test.</summary>
+    protected abstract TestClusterBuilder CreateBuilder();
+
     public async Task InitializeAsync()
     {
-        _cluster = ActorsFixture.Configure(new TestClusterBuilder(3), _probe).Build();
+        _cluster = ActorsFixture.Configure(CreateBuilder(), _probe).Build();
         await _cluster.DeployAsync();
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     private IGrainFactory Grains => _cluster.GrainFactory;
+
+    [Fact]
+    public async Task A_grain_calls_a_grain_on_another_silo()
+    {
+        var echoKey = Enumerable.Range(0, 1000).Select(i => $"echo-{i}").First(k => _cluster.OwnerOf(new GrainId("echo", k)) == _cluster.Silos[0]);
+        var counterKey = Enumerable.Range(0, 1000).Select(i => $"counter-{i}-{Guid.NewGuid():N}").First(k => _cluster.OwnerOf(new GrainId("counter", k)) == _cluster.Silos[1]);
+        var counter = Grains.GetGrain<ICounterGrain>(counterKey);
+
+        Assert.Equal(1, await Grains.GetGrain<IEchoGrain>(echoKey).IncrementThrough(counter));
+        Assert.Equal(2, await Grains.GetGrain<IEchoGrain>(echoKey).IncrementThrough(counter));
+
+        Assert.True(_cluster.Silos[1].Silo.HasActivation(new GrainId("counter", counterKey)));
+        Assert.Equal(2, await counter.Get());
+    }
 
     [Fact]
     public async Task Each_grain_lives_on_exactly_one_silo()
