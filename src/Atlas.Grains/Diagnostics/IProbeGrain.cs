@@ -1,0 +1,44 @@
+using Atlas.Actors;
+
+namespace Atlas.Grains.Diagnostics;
+
+/// <summary>
+/// A grain that checks the platform end to end: calls reach a silo (<see cref="Ping"/>) and state is written and read
+/// back through grain storage (<see cref="Increment"/>). Used by readiness checks, the cluster tests and benchmarks.
+/// </summary>
+public interface IProbeGrain : IGrainWithStringKey
+{
+    /// <summary>Answers with the value and the silo that answered.</summary>
+    [ReadOnly]
+    Task<ProbeAnswer> Ping(int value);
+
+    /// <summary>Adds one to a stored counter and returns the stored value.</summary>
+    Task<long> Increment();
+
+    [ReadOnly]
+    Task<long> Get();
+}
+
+/// <summary>A probe's answer.</summary>
+public sealed record ProbeAnswer(int Value, string Silo);
+
+/// <summary>The probe's stored counter.</summary>
+public sealed class ProbeState
+{
+    public long Count { get; set; }
+}
+
+/// <summary>See <see cref="IProbeGrain"/>.</summary>
+public sealed class ProbeGrain([PersistentState("probe")] IPersistentState<ProbeState> state) : Grain, IProbeGrain
+{
+    public Task<ProbeAnswer> Ping(int value) => Task.FromResult(new ProbeAnswer(value, Silo.ToString()));
+
+    public async Task<long> Increment()
+    {
+        state.State.Count++;
+        await state.WriteStateAsync();
+        return state.State.Count;
+    }
+
+    public Task<long> Get() => Task.FromResult(state.State.Count);
+}
