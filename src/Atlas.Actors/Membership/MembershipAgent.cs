@@ -67,6 +67,7 @@ internal sealed class MembershipAgent : IAsyncDisposable
             return await _table.InsertRowAsync(entry, snapshot.Version.Next(), cancellationToken);
         }, cancellationToken);
         await DeclarePreviousIncarnationsDeadAsync(cancellationToken);
+        await ValidateConnectivityAsync(cancellationToken);
         await SetOwnStatusAsync(SiloStatus.Active, cancellationToken);
         _joined = true;
         await RefreshAsync(cancellationToken);
@@ -76,6 +77,52 @@ internal sealed class MembershipAgent : IAsyncDisposable
         _loops.Add(RunLoopAsync(_options.IAmAliveInterval, ct => _table.UpdateIAmAliveAsync(_self, UtcNow, ct)));
         _loops.Add(RunLoopAsync(_options.TableRefreshInterval, RefreshAsync));
         _loops.Add(RunLoopAsync(_options.DefunctSiloCleanupPeriod, ct => _table.CleanupDefunctEntriesAsync(UtcNow - _options.DefunctSiloExpiration, ct)));
+    }
+
+    /// <summary>
+    /// Before turning active, this silo must reach every active silo that is alive (recent IAmAlive): a silo that cannot
+    /// talk to the cluster (another cluster id, a firewall) would otherwise receive grains it cannot serve. A silo that
+    /// does not answer may be dead and not yet declared so: keep trying for a while, then give up and leave the table.
+    /// </summary>
+    private async Task ValidateConnectivityAsync(CancellationToken cancellationToken)
+    {
+        var deadline = UtcNow + _options.JoinConnectivityTimeout;
+        var failures = new Dictionary<SiloAddress, string>();
+        while (true)
+        {
+            var snapshot = await _table.ReadAllAsync(cancellationToken);
+            var aliveCutoff = UtcNow - _options.IAmAliveInterval * 3;
+            var others = snapshot.Entries
+                .Where(e => e.Entry.Status == SiloStatus.Active && e.Entry.Silo != _self && e.Entry.IAmAliveTimeUtc >= aliveCutoff)
+                .Select(e => e.Entry.Silo)
+                .ToList();
+            failures.Clear();
+            await Task.WhenAll(others.Select(async silo =>
+            {
+                try
+                {
+                    await _messages.PingAsync(silo, _options.ProbeTimeout * 2, cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    lock (failures)
+                    {
+                        failures[silo] = exception.Message;
+                    }
+                }
+            }));
+            if (failures.Count == 0)
+            {
+                return;
+            }
+            if (UtcNow > deadline)
+            {
+                await SetOwnStatusAsync(SiloStatus.Dead, cancellationToken);
+                throw new SiloUnavailableException(
+                    $"Silo {_self} cannot join the cluster: it cannot reach {string.Join("; ", failures.Select(f => $"{f.Key} ({f.Value})"))}.");
+            }
+            await Task.Delay(_options.ProbeInterval, cancellationToken);
+        }
     }
 
     /// <summary>An older generation on this endpoint is a crashed earlier run of this silo: it is dead.</summary>

@@ -33,6 +33,9 @@ public sealed class MembershipOptions
     /// <summary>Dead silos' rows are deleted once their last IAmAlive is this old (default 1 day).</summary>
     public TimeSpan DefunctSiloExpiration { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long a joining silo keeps trying to reach the active silos before it gives up (default 15 s).</summary>
+    public TimeSpan JoinConnectivityTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often defunct rows are cleaned up (default 1 h).</summary>
     public TimeSpan DefunctSiloCleanupPeriod { get; set; } = TimeSpan.FromHours(1);
 }

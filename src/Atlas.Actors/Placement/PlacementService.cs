@@ -23,12 +23,15 @@ internal sealed class PlacementService
 
     public SiloAddress? OwnerOf(GrainId grainId) => _ring.Owner(grainId.PlacementHash);
 
-    /// <summary>Installs a newer view; older or equal versions are ignored. Returns whether it changed.</summary>
+    /// <summary>
+    /// Installs the view read from the table; returns whether it changed. Each reader reads the table one read at a time,
+    /// so a lower version than the last one means the table was reset (e.g. a store restarted without persistence).
+    /// </summary>
     public bool Update(MembershipView view)
     {
         lock (this)
         {
-            if (view.Version < _view.Version || (view.Version == _view.Version && SameSilos(view, _view)))
+            if (view.Version == _view.Version && SameSilos(view, _view))
             {
                 return false;
             }
