@@ -30,9 +30,7 @@ internal sealed class ActivationCatalog(SiloRuntime runtime)
     {
         if (grainClass.IsStatelessWorker)
         {
-            return _acceptingNew || _workers.ContainsKey(request.Target)
-                ? _workers.GetOrAdd(request.Target, id => new StatelessWorkerPool(id, grainClass, runtime)).Deliver(request)
-                : false;
+            return DeliverToWorker(request, grainClass);
         }
         while (true)
         {
@@ -56,6 +54,11 @@ internal sealed class ActivationCatalog(SiloRuntime runtime)
             _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(request.Target, activation));
         }
     }
+
+    private bool DeliverToWorker(GrainRequest request, GrainClassMetadata grainClass) =>
+        (_acceptingNew || _workers.ContainsKey(request.Target)) &&
+        // A static factory with its state passed along: a capturing lambda would allocate on every call of Deliver.
+        _workers.GetOrAdd(request.Target, static (id, state) => new StatelessWorkerPool(id, state.grainClass, state.runtime), (grainClass, runtime)).Deliver(request);
 
     public void OnActivationRemoved(ActivationData activation)
     {
