@@ -70,7 +70,7 @@ internal sealed class SiloRuntime : IGrainCallInvoker
             settings.Messaging, settings.Serialization.MaxMessageSize, Log, RouteInbound);
         Membership = new MembershipAgent(settings.MembershipTable, settings.Membership, Silo, Name, Messages, Placement, Log, TimeProvider, OnDeclaredDead);
         ReminderService = new ReminderService(settings.ReminderTable, this, settings.Reminders, Log, TimeProvider);
-        QuantumTicks = (long)(settings.Scheduling.TurnQuantum.TotalSeconds * Stopwatch.Frequency);
+        QuantumMilliseconds = (long)settings.Scheduling.TurnQuantum.TotalMilliseconds;
         Placement.ViewChanged += OnViewChanged;
     }
 
@@ -89,7 +89,7 @@ internal sealed class SiloRuntime : IGrainCallInvoker
     public ActorMetrics Metrics { get; }
     public RuntimeLog Log { get; }
     public TimeProvider TimeProvider { get; }
-    public long QuantumTicks { get; }
+    public long QuantumMilliseconds { get; }
     public TimeSpan ActivationTimeout => _settings.Collection.ActivationTimeout;
     public TimeSpan DeactivationTimeout => _settings.Collection.DeactivationTimeout;
     public TimeSpan SlowTurnThreshold => _settings.Scheduling.SlowRequestThreshold;

@@ -46,7 +46,8 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     private int _running;
     private int _runningWriters;
 
-    private long _lastActivity = Timestamps.Now;
+    // Coarse milliseconds (Timestamps.CoarseMilliseconds): read on every turn, judged in seconds.
+    private long _lastActivity = Timestamps.CoarseMilliseconds;
     private long _keepAliveUntil;
     private DeactivationReason? _deactivationRequested;
     private List<IActivationState>? _states;
@@ -242,7 +243,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         var previous = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(this);
-        var quantumEnd = Timestamps.Now + _host.QuantumTicks;
+        var quantumEnd = Timestamps.CoarseMilliseconds + _host.QuantumMilliseconds;
         try
         {
             while (true)
@@ -285,7 +286,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                     RunRequest(request!);
                 }
 
-                if (Timestamps.Now > quantumEnd)
+                if (Timestamps.CoarseMilliseconds >= quantumEnd)
                 {
                     // Yield the thread; stay scheduled so nothing is lost.
                     ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -367,7 +368,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     private void MarkRunningLocked(GrainRequest request)
     {
         request.LocalId = _host.NextRequestId();
-        request.StartedTimestamp = Timestamps.Now;
+        request.StartedMilliseconds = Timestamps.CoarseMilliseconds;
         if (_running == 0)
         {
             _blocking = request;
@@ -406,6 +407,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     /// <summary>Called (inside this context) when a request's task completes.</summary>
     public void OnRequestFinished(GrainRequest request, Exception? exception)
     {
+        var now = Timestamps.CoarseMilliseconds;
         lock (this)
         {
             if (_blocking == request)
@@ -423,7 +425,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             }
             if (request is not TimerTickRequest { KeepAlive: false })
             {
-                _lastActivity = Timestamps.Now;
+                _lastActivity = now;
             }
             if (exception is InconsistentStateException)
             {
@@ -432,10 +434,10 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             }
         }
         _host.Metrics.CallCompleted(request.SentTimestamp);
-        var elapsed = Timestamps.Since(request.StartedTimestamp);
-        if (elapsed > _host.SlowTurnThreshold)
+        var elapsedMs = now - request.StartedMilliseconds;
+        if (elapsedMs > _host.SlowTurnThreshold.TotalMilliseconds)
         {
-            _host.Log.SlowRequest(request.Describe(), elapsed.TotalMilliseconds);
+            _host.Log.SlowRequest(request.Describe(), elapsedMs);
         }
     }
 
@@ -509,7 +511,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             {
                 _state = ActivationState.Valid;
             }
-            _lastActivity = Timestamps.Now;
+            _lastActivity = Timestamps.CoarseMilliseconds;
         }
         _host.Metrics.ActivationCreated();
     }
@@ -628,7 +630,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         lock (this)
         {
-            _keepAliveUntil = timeSpan <= TimeSpan.Zero ? 0 : Timestamps.After(timeSpan);
+            _keepAliveUntil = timeSpan <= TimeSpan.Zero ? 0 : Timestamps.CoarseMilliseconds + (long)timeSpan.TotalMilliseconds;
         }
     }
 
@@ -637,9 +639,9 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         lock (this)
         {
-            var now = Timestamps.Now;
+            var now = Timestamps.CoarseMilliseconds;
             return _state == ActivationState.Valid && _running == 0 && _queued == 0 && _workCount == 0 &&
-                   now > _keepAliveUntil && Timestamps.Since(_lastActivity) > age;
+                   now > _keepAliveUntil && now - _lastActivity > age.TotalMilliseconds;
         }
     }
 
@@ -723,8 +725,10 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
 
     private static string DescribeRunning(GrainRequest request, GrainRequest? subject) =>
         request == subject
-            ? $"this request itself for {Timestamps.Since(request.StartedTimestamp).TotalSeconds:0.###} s"
-            : $"{request.Method.DisplayName} for {Timestamps.Since(request.StartedTimestamp).TotalSeconds:0.###} s";
+            ? $"this request itself for {RunningSeconds(request):0.###} s"
+            : $"{request.Method.DisplayName} for {RunningSeconds(request):0.###} s";
+
+    private static double RunningSeconds(GrainRequest request) => (Timestamps.CoarseMilliseconds - request.StartedMilliseconds) / 1000.0;
 
     // ---- Grain services --------------------------------------------------------------------------------------
 
