@@ -20,6 +20,9 @@ internal sealed class ActivationCatalog(SiloRuntime runtime)
     /// <summary>Every live activation (a snapshot).</summary>
     public IEnumerable<ActivationData> All => _activations.Values.Concat(_workers.Values.SelectMany(p => p.Workers));
 
+    /// <summary>Requests waiting in the mailboxes of all activations (walks them all: for metrics, not hot paths).</summary>
+    public long QueuedRequests => All.Sum(a => (long)a.QueueLength);
+
     public bool TryGet(GrainId grainId, out ActivationData activation) => _activations.TryGetValue(grainId, out activation!);
 
     /// <summary>

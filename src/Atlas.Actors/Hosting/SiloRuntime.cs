@@ -47,7 +47,6 @@ internal sealed class SiloRuntime : IGrainCallInvoker
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly GrainFactory _grainFactory;
     private Task? _maintenance;
-    private long _nextRequestId;
     private volatile bool _dead;
     private int _stopState;
 
@@ -60,7 +59,7 @@ internal sealed class SiloRuntime : IGrainCallInvoker
         Services = settings.Services;
         TimeProvider = settings.Time;
         Log = new RuntimeLog(settings.LoggerFactory.CreateLogger("Atlas.Actors.Silo"));
-        Metrics = new ActorMetrics(settings.Name);
+        Metrics = new ActorMetrics(settings.Name, () => Catalog!.QueuedRequests);
         _grainFactory = new GrainFactory(this);
         JsonOptions = settings.Serialization.CreateJsonOptions(_grainFactory);
         StateSerializer = new GrainStateSerializer(JsonOptions);
@@ -101,7 +100,7 @@ internal sealed class SiloRuntime : IGrainCallInvoker
     /// <summary>Raised when the cluster declared this silo dead and it stopped itself.</summary>
     public event Action? DeclaredDead;
 
-    public long NextRequestId() => Interlocked.Increment(ref _nextRequestId);
+    public long NextRequestId() => RequestIds.Next();
 
     public IGrainStorage ResolveStorage(string name) => _storages.GetOrAdd(name, n =>
         Services.GetKeyedService<IGrainStorage>(n) ?? throw MissingStorage(n, null));

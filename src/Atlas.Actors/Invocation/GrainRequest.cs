@@ -278,6 +278,33 @@ internal sealed class CallChain(GrainId grain, long requestId, string method, Ca
     }
 }
 
+/// <summary>
+/// Ids for running requests (the links of call chains), unique in the process. Each thread takes a block of ids
+/// from a shared counter and hands them out alone: one shared interlocked add per 1,024 requests instead of per
+/// request, since a shared counter bounces between cores on every call.
+/// </summary>
+internal static class RequestIds
+{
+    private const int BlockSize = 1024;
+    private static long _lastBlockEnd;
+
+    [ThreadStatic]
+    private static long t_next;
+
+    [ThreadStatic]
+    private static long t_blockEnd;
+
+    public static long Next()
+    {
+        if (t_next == t_blockEnd)
+        {
+            t_blockEnd = Interlocked.Add(ref _lastBlockEnd, BlockSize);
+            t_next = t_blockEnd - BlockSize;
+        }
+        return ++t_next;
+    }
+}
+
 internal static class Timestamps
 {
     /// <summary>Precise (<see cref="Stopwatch"/> ticks): for deadlines and latencies.</summary>

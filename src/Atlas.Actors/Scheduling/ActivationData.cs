@@ -123,7 +123,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                     _tail = request;
                 }
                 _queued++;
-                _host.Metrics.QueueChanged(+1);
                 ScheduleLocked();
             }
         }
@@ -362,7 +361,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         }
         request.NextQueued = null;
         _queued--;
-        _host.Metrics.QueueChanged(-1);
     }
 
     private void MarkRunningLocked(GrainRequest request)
@@ -588,7 +586,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                 }
                 request = next;
             }
-            _host.Metrics.QueueChanged(-_queued);
             _head = _tail = null;
             _queued = 0;
         }
