@@ -38,6 +38,9 @@ internal sealed class ActorMetrics : IDisposable
 
     public long Activations => Volatile.Read(ref _activations);
 
+    /// <summary>Whether call latency is being listened to (callers then record their send time).</summary>
+    public bool LatencyEnabled => _latency.Enabled;
+
     public void CallCompleted(long sentTimestamp)
     {
         _calls.Add(1);

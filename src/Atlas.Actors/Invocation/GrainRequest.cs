@@ -317,6 +317,37 @@ internal static class Timestamps
     /// </summary>
     public static long CoarseMilliseconds => Environment.TickCount64;
 
+    /// <summary>
+    /// What <see cref="CoarseNow"/> adds so that it is never behind <see cref="Now"/>: at least the coarse clock's
+    /// resolution (about 4 ms on Linux, 15.6 ms on Windows).
+    /// </summary>
+    public static readonly long CoarseSlack = (long)(0.016 * Stopwatch.Frequency);
+
+    private static readonly double TicksPerMillisecond = Stopwatch.Frequency / 1000.0;
+    private const long RebaseEveryMilliseconds = 1000;
+    private static long _coarseOffset = Stopwatch.GetTimestamp() - (long)(Environment.TickCount64 * TicksPerMillisecond);
+    private static long _rebasedAt = Environment.TickCount64;
+
+    /// <summary>
+    /// <see cref="Now"/> in the same units, read from the coarse clock: never behind it, and ahead by at most
+    /// <see cref="CoarseSlack"/> plus the coarse resolution (about 20-30 ms). For deadlines, which may then be that
+    /// much late but never early (the timeout sweeps only look every 10 ms or more anyway). The offset between the
+    /// two clocks is measured again every second, so they cannot drift apart.
+    /// </summary>
+    public static long CoarseNow
+    {
+        get
+        {
+            var milliseconds = Environment.TickCount64;
+            if (milliseconds - Volatile.Read(ref _rebasedAt) >= RebaseEveryMilliseconds)
+            {
+                Volatile.Write(ref _coarseOffset, Stopwatch.GetTimestamp() - (long)(milliseconds * TicksPerMillisecond));
+                Volatile.Write(ref _rebasedAt, milliseconds);
+            }
+            return (long)(milliseconds * TicksPerMillisecond) + Volatile.Read(ref _coarseOffset) + CoarseSlack;
+        }
+    }
+
     public static long After(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     public static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
