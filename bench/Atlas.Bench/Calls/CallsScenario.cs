@@ -22,11 +22,11 @@ public sealed class CallsScenario : IScenario
 
     public async Task RunAsync(BenchSettings settings, BenchLog log, BenchReport report)
     {
-        var rounds = settings.RoundsOr(quick: 5, full: 9);
-        var window = settings.Period(TimeSpan.FromSeconds(0.8), TimeSpan.FromSeconds(3));
+        var rounds = settings.RoundsOr(quick: 7, full: 9);
+        var window = settings.Period(TimeSpan.FromSeconds(0.45), TimeSpan.FromSeconds(3));
         var ramp = settings.Period(TimeSpan.FromSeconds(0.15), TimeSpan.FromSeconds(0.5));
         var warmUp = settings.Period(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
-        var allocationWindow = settings.Period(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
+        var allocationWindow = settings.Period(TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(2));
 
         await using var silo = await EmbeddedSilo.StartAsync();
         var grains = new IBenchCounterGrain[GrainCount];
