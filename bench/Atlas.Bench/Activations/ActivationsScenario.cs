@@ -51,7 +51,7 @@ public sealed class ActivationsScenario : IScenario
         report.AddMaximumTarget("overhead_bytes_per_activation", overhead, TargetOverheadBytes, "B");
         report.Details["grains"] = Count;
         report.Details["rounds"] = rounds;
-        report.Details["method"] = "GC.GetTotalMemory(true) after forced compacting collections, before and after; Atlas's figure includes the grain id and key the activation keeps, its catalog entry, and the grain object; the overhead excludes the grain object (measured by allocating the same number of grain instances alone)";
+        report.Details["method"] = "managed heap by GC.GetTotalMemory(true) after forced compacting collections, before and after (native memory such as inflated lock records is not counted, for either side); Atlas's figure includes the grain id and key the activation keeps, its catalog entry, and the grain object; the overhead excludes the grain object (measured by allocating the same number of grain instances alone)";
     }
 
     /// <summary>The grain's own size: instances of the grain class made outside the runtime, as its state would be.</summary>
