@@ -20,6 +20,9 @@ internal sealed class ActivationCatalog(SiloRuntime runtime)
     /// <summary>Every live activation (a snapshot).</summary>
     public IEnumerable<ActivationData> All => _activations.Values.Concat(_workers.Values.SelectMany(p => p.Workers));
 
+    /// <summary>Requests waiting in the mailboxes of all activations (walks them all: for metrics, not hot paths).</summary>
+    public long QueuedRequests => All.Sum(a => (long)a.QueueLength);
+
     public bool TryGet(GrainId grainId, out ActivationData activation) => _activations.TryGetValue(grainId, out activation!);
 
     /// <summary>
@@ -30,9 +33,7 @@ internal sealed class ActivationCatalog(SiloRuntime runtime)
     {
         if (grainClass.IsStatelessWorker)
         {
-            return _acceptingNew || _workers.ContainsKey(request.Target)
-                ? _workers.GetOrAdd(request.Target, id => new StatelessWorkerPool(id, grainClass, runtime)).Deliver(request)
-                : false;
+            return DeliverToWorker(request, grainClass);
         }
         while (true)
         {
@@ -56,6 +57,11 @@ internal sealed class ActivationCatalog(SiloRuntime runtime)
             _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(request.Target, activation));
         }
     }
+
+    private bool DeliverToWorker(GrainRequest request, GrainClassMetadata grainClass) =>
+        (_acceptingNew || _workers.ContainsKey(request.Target)) &&
+        // A static factory with its state passed along: a capturing lambda would allocate on every call of Deliver.
+        _workers.GetOrAdd(request.Target, static (id, state) => new StatelessWorkerPool(id, state.grainClass, state.runtime), (grainClass, runtime)).Deliver(request);
 
     public void OnActivationRemoved(ActivationData activation)
     {

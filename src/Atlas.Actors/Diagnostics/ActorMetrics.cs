@@ -18,9 +18,13 @@ internal sealed class ActorMetrics : IDisposable
     private readonly Counter<long> _cycles;
     private readonly Counter<long> _activationsCreated;
     private long _activations;
-    private long _queued;
 
-    public ActorMetrics(string owner)
+    /// <param name="owner">The silo or client name the measurements are tagged with.</param>
+    /// <param name="queuedRequests">
+    /// Counts the requests waiting in mailboxes when the gauge is observed: counting on every enqueue and dequeue
+    /// instead would put a contended interlocked add on every call, listener or not.
+    /// </param>
+    public ActorMetrics(string owner, Func<long> queuedRequests)
     {
         _meter = new Meter(MeterName, "1.0", [new KeyValuePair<string, object?>("atlas.node", owner)]);
         _calls = _meter.CreateCounter<long>("atlas.grain.calls", "{call}", "Grain requests completed by this node's activations.");
@@ -29,12 +33,13 @@ internal sealed class ActorMetrics : IDisposable
         _cycles = _meter.CreateCounter<long>("atlas.grain.call.cycles", "{call}", "Grain calls refused because they closed a call cycle.");
         _activationsCreated = _meter.CreateCounter<long>("atlas.activations.created", "{activation}", "Activations created.");
         _meter.CreateObservableGauge("atlas.activations", () => Volatile.Read(ref _activations), "{activation}", "Live activations.");
-        _meter.CreateObservableGauge("atlas.activation.queue.length", () => Volatile.Read(ref _queued), "{request}", "Requests waiting in activation mailboxes.");
+        _meter.CreateObservableGauge("atlas.activation.queue.length", queuedRequests, "{request}", "Requests waiting in activation mailboxes.");
     }
 
     public long Activations => Volatile.Read(ref _activations);
 
-    public long Queued => Volatile.Read(ref _queued);
+    /// <summary>Whether call latency is being listened to (callers then record their send time).</summary>
+    public bool LatencyEnabled => _latency.Enabled;
 
     public void CallCompleted(long sentTimestamp)
     {
@@ -56,14 +61,6 @@ internal sealed class ActorMetrics : IDisposable
     }
 
     public void ActivationRemoved() => Interlocked.Decrement(ref _activations);
-
-    public void QueueChanged(int delta)
-    {
-        if (delta != 0)
-        {
-            Interlocked.Add(ref _queued, delta);
-        }
-    }
 
     public void Dispose() => _meter.Dispose();
 }

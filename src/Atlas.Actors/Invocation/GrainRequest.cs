@@ -19,7 +19,7 @@ public abstract class GrainRequest
     internal CallChain? Chain;
     internal long DeadlineTimestamp;
     internal long SentTimestamp;
-    internal long StartedTimestamp;
+    internal long StartedMilliseconds;
     internal long LocalId;
     internal int ForwardCount;
     internal long CorrelationId;
@@ -278,9 +278,75 @@ internal sealed class CallChain(GrainId grain, long requestId, string method, Ca
     }
 }
 
+/// <summary>
+/// Ids for running requests (the links of call chains), unique in the process. Each thread takes a block of ids
+/// from a shared counter and hands them out alone: one shared interlocked add per 1,024 requests instead of per
+/// request, since a shared counter bounces between cores on every call.
+/// </summary>
+internal static class RequestIds
+{
+    private const int BlockSize = 1024;
+    private static long _lastBlockEnd;
+
+    [ThreadStatic]
+    private static long t_next;
+
+    [ThreadStatic]
+    private static long t_blockEnd;
+
+    public static long Next()
+    {
+        if (t_next == t_blockEnd)
+        {
+            t_blockEnd = Interlocked.Add(ref _lastBlockEnd, BlockSize);
+            t_next = t_blockEnd - BlockSize;
+        }
+        return ++t_next;
+    }
+}
+
 internal static class Timestamps
 {
+    /// <summary>Precise (<see cref="Stopwatch"/> ticks): for deadlines and latencies.</summary>
     public static long Now => Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// A monotonic clock in milliseconds, with a resolution of a few milliseconds, several times cheaper to read than
+    /// <see cref="Now"/> (which, on virtual machines, can cost more than the rest of a local call): for what runs on
+    /// every turn yet is judged in tens of milliseconds or more — turn quanta, slow turns, idle ages.
+    /// </summary>
+    public static long CoarseMilliseconds => Environment.TickCount64;
+
+    /// <summary>
+    /// What <see cref="CoarseNow"/> adds so that it is never behind <see cref="Now"/>: at least the coarse clock's
+    /// resolution (about 4 ms on Linux, 15.6 ms on Windows).
+    /// </summary>
+    public static readonly long CoarseSlack = (long)(0.016 * Stopwatch.Frequency);
+
+    private static readonly double TicksPerMillisecond = Stopwatch.Frequency / 1000.0;
+    private const long RebaseEveryMilliseconds = 1000;
+    private static long _coarseOffset = Stopwatch.GetTimestamp() - (long)(Environment.TickCount64 * TicksPerMillisecond);
+    private static long _rebasedAt = Environment.TickCount64;
+
+    /// <summary>
+    /// <see cref="Now"/> in the same units, read from the coarse clock: never behind it, and ahead by at most
+    /// <see cref="CoarseSlack"/> plus the coarse resolution (about 20-30 ms). For deadlines, which may then be that
+    /// much late but never early (the timeout sweeps only look every 10 ms or more anyway). The offset between the
+    /// two clocks is measured again every second, so they cannot drift apart.
+    /// </summary>
+    public static long CoarseNow
+    {
+        get
+        {
+            var milliseconds = Environment.TickCount64;
+            if (milliseconds - Volatile.Read(ref _rebasedAt) >= RebaseEveryMilliseconds)
+            {
+                Volatile.Write(ref _coarseOffset, Stopwatch.GetTimestamp() - (long)(milliseconds * TicksPerMillisecond));
+                Volatile.Write(ref _rebasedAt, milliseconds);
+            }
+            return (long)(milliseconds * TicksPerMillisecond) + Volatile.Read(ref _coarseOffset) + CoarseSlack;
+        }
+    }
 
     public static long After(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
 

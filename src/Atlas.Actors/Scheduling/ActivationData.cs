@@ -46,7 +46,8 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     private int _running;
     private int _runningWriters;
 
-    private long _lastActivity = Timestamps.Now;
+    // Coarse milliseconds (Timestamps.CoarseMilliseconds): read on every turn, judged in seconds.
+    private long _lastActivity = Timestamps.CoarseMilliseconds;
     private long _keepAliveUntil;
     private DeactivationReason? _deactivationRequested;
     private List<IActivationState>? _states;
@@ -123,7 +124,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                     _tail = request;
                 }
                 _queued++;
-                _host.Metrics.QueueChanged(+1);
                 ScheduleLocked();
             }
         }
@@ -243,7 +243,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         var previous = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(this);
-        var quantumEnd = Timestamps.Now + _host.QuantumTicks;
+        var quantumEnd = Timestamps.CoarseMilliseconds + _host.QuantumMilliseconds;
         try
         {
             while (true)
@@ -286,7 +286,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                     RunRequest(request!);
                 }
 
-                if (Timestamps.Now > quantumEnd)
+                if (Timestamps.CoarseMilliseconds >= quantumEnd)
                 {
                     // Yield the thread; stay scheduled so nothing is lost.
                     ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -362,13 +362,12 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         }
         request.NextQueued = null;
         _queued--;
-        _host.Metrics.QueueChanged(-1);
     }
 
     private void MarkRunningLocked(GrainRequest request)
     {
         request.LocalId = _host.NextRequestId();
-        request.StartedTimestamp = Timestamps.Now;
+        request.StartedMilliseconds = Timestamps.CoarseMilliseconds;
         if (_running == 0)
         {
             _blocking = request;
@@ -407,6 +406,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     /// <summary>Called (inside this context) when a request's task completes.</summary>
     public void OnRequestFinished(GrainRequest request, Exception? exception)
     {
+        var now = Timestamps.CoarseMilliseconds;
         lock (this)
         {
             if (_blocking == request)
@@ -424,7 +424,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             }
             if (request is not TimerTickRequest { KeepAlive: false })
             {
-                _lastActivity = Timestamps.Now;
+                _lastActivity = now;
             }
             if (exception is InconsistentStateException)
             {
@@ -433,10 +433,10 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             }
         }
         _host.Metrics.CallCompleted(request.SentTimestamp);
-        var elapsed = Timestamps.Since(request.StartedTimestamp);
-        if (elapsed > _host.SlowTurnThreshold)
+        var elapsedMs = now - request.StartedMilliseconds;
+        if (elapsedMs > _host.SlowTurnThreshold.TotalMilliseconds)
         {
-            _host.Log.SlowRequest(request.Describe(), elapsed.TotalMilliseconds);
+            _host.Log.SlowRequest(request.Describe(), elapsedMs);
         }
     }
 
@@ -510,7 +510,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             {
                 _state = ActivationState.Valid;
             }
-            _lastActivity = Timestamps.Now;
+            _lastActivity = Timestamps.CoarseMilliseconds;
         }
         _host.Metrics.ActivationCreated();
     }
@@ -587,7 +587,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                 }
                 request = next;
             }
-            _host.Metrics.QueueChanged(-_queued);
             _head = _tail = null;
             _queued = 0;
         }
@@ -629,7 +628,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         lock (this)
         {
-            _keepAliveUntil = timeSpan <= TimeSpan.Zero ? 0 : Timestamps.After(timeSpan);
+            _keepAliveUntil = timeSpan <= TimeSpan.Zero ? 0 : Timestamps.CoarseMilliseconds + (long)timeSpan.TotalMilliseconds;
         }
     }
 
@@ -638,9 +637,9 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         lock (this)
         {
-            var now = Timestamps.Now;
+            var now = Timestamps.CoarseMilliseconds;
             return _state == ActivationState.Valid && _running == 0 && _queued == 0 && _workCount == 0 &&
-                   now > _keepAliveUntil && Timestamps.Since(_lastActivity) > age;
+                   now > _keepAliveUntil && now - _lastActivity > age.TotalMilliseconds;
         }
     }
 
@@ -724,8 +723,10 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
 
     private static string DescribeRunning(GrainRequest request, GrainRequest? subject) =>
         request == subject
-            ? $"this request itself for {Timestamps.Since(request.StartedTimestamp).TotalSeconds:0.###} s"
-            : $"{request.Method.DisplayName} for {Timestamps.Since(request.StartedTimestamp).TotalSeconds:0.###} s";
+            ? $"this request itself for {RunningSeconds(request):0.###} s"
+            : $"{request.Method.DisplayName} for {RunningSeconds(request):0.###} s";
+
+    private static double RunningSeconds(GrainRequest request) => (Timestamps.CoarseMilliseconds - request.StartedMilliseconds) / 1000.0;
 
     // ---- Grain services --------------------------------------------------------------------------------------
 

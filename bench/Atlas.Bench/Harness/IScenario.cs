@@ -1,0 +1,16 @@
+namespace Atlas.Bench.Harness;
+
+/// <summary>
+/// One benchmark: measures Atlas and its baseline in the same process and run, and fills a <see cref="BenchReport"/>
+/// (figures, ratio, targets). The harness prints the report as the run's last line.
+/// </summary>
+public interface IScenario
+{
+    /// <summary>The name given on the command line, e.g. <c>calls</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line for the scenario list: what is measured against what.</summary>
+    string Description { get; }
+
+    Task RunAsync(BenchSettings settings, BenchLog log, BenchReport report);
+}

@@ -1,0 +1,17 @@
+using Atlas.Bench.Activations;
+using Atlas.Bench.Calls;
+
+namespace Atlas.Bench.Harness;
+
+/// <summary>Every scenario the harness can run: add a new one here.</summary>
+public static class ScenarioRegistry
+{
+    public static IReadOnlyList<IScenario> All { get; } =
+    [
+        new CallsScenario(),
+        new ActivationsScenario(),
+    ];
+
+    public static IScenario? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
