@@ -46,6 +46,18 @@ public sealed class TimeoutTests(ActorsFixture fixture)
         await Assert.ThrowsAsync<GrainCallTimeoutException>(() => grain.Quick());
         await Assert.ThrowsAsync<GrainCallTimeoutException>(() => sleeping);
 
-        await grain.Quick();
+        // Once the long request has finished, the timed-out ones are gone and calls go through again.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                await grain.Quick();
+                return;
+            }
+            catch (GrainCallTimeoutException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
     }
 }
