@@ -60,3 +60,37 @@ public sealed class LongKeyGrain : Grain, ILongKeyGrain
 {
     public Task<long> Key() => Task.FromResult(GetPrimaryKeyLong());
 }
+
+/// <summary>A counter whose increment can be held between reading and writing, to race two activations.</summary>
+public interface IRacingCounterGrain : IGrainWithStringKey
+{
+    /// <summary>Reads the value, waits at the probe's gate, then writes value + 1.</summary>
+    [ResponseTimeout("00:01:00")]
+    Task<int> IncrementAfterGate(string gate);
+
+    Task<int> Increment();
+
+    Task<int> Get();
+}
+
+public sealed class RacingCounterGrain([PersistentState("racing")] IPersistentState<CounterState> state, TestProbe probe) : Grain, IRacingCounterGrain
+{
+    public async Task<int> IncrementAfterGate(string gate)
+    {
+        var read = state.State.Value;
+        probe.Record($"read:{GetPrimaryKeyString()}:{read}@{Silo}");
+        await probe.Gate(gate);
+        state.State.Value = read + 1;
+        await state.WriteStateAsync();
+        return state.State.Value;
+    }
+
+    public async Task<int> Increment()
+    {
+        state.State.Value++;
+        await state.WriteStateAsync();
+        return state.State.Value;
+    }
+
+    public Task<int> Get() => Task.FromResult(state.State.Value);
+}

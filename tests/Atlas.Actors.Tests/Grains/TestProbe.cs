@@ -6,6 +6,12 @@ namespace Atlas.Actors.Tests.Grains;
 public sealed class TestProbe
 {
     private readonly ConcurrentQueue<string> _events = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
+
+    /// <summary>A gate grains can wait at until the test opens it.</summary>
+    public Task Gate(string name) => _gates.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Open(string name) => _gates.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     public void Record(string text) => _events.Enqueue(text);
 
