@@ -23,7 +23,8 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         }
         lock (book)
         {
-            return Task.FromResult<WalletSnapshot?>(book.Snapshot);
+            // A refused first write leaves an empty book behind: the wallet still does not exist.
+            return Task.FromResult<WalletSnapshot?>(book.Snapshot.Version == 0 ? null : book.Snapshot);
         }
     }
 
