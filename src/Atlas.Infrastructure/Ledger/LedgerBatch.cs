@@ -4,7 +4,8 @@ using Atlas.Grains.Wallets;
 namespace Atlas.Infrastructure.Ledger;
 
 /// <summary>
-/// Consecutive writes of one wallet that a store commits together (one for <see cref="ILedgerStore.ApplyAsync"/>):
+/// Consecutive writes of one wallet that a store commits together (<see cref="ILedgerStore.ApplyBatchAsync"/>; one for
+/// <see cref="ILedgerStore.ApplyAsync"/>):
 /// checked for shape (the wallet, consecutive versions, distinct references), with the wallet's state after the last
 /// one and the net change of its holds.
 /// </summary>
@@ -95,23 +96,14 @@ internal sealed class LedgerBatch
     };
 }
 
-/// <summary>What a store answers to a <see cref="LedgerBatch"/>.</summary>
-internal abstract record LedgerBatchOutcome
+/// <summary>Turns a batch's result into the result of a single write.</summary>
+internal static class LedgerBatchResults
 {
-    /// <summary>Every movement was written, in one transaction.</summary>
-    public sealed record Applied(IReadOnlyList<WalletMovement> Movements) : LedgerBatchOutcome;
-
-    /// <summary>Nothing was written: these references were already used in the wallet (with what they recorded).</summary>
-    public sealed record Duplicates(IReadOnlyList<WalletMovement> Existing) : LedgerBatchOutcome;
-
-    /// <summary>Nothing was written: the wallet is at another version.</summary>
-    public sealed record VersionConflict(long StoredVersion) : LedgerBatchOutcome;
-
-    public LedgerWriteResult ToWriteResult() => this switch
+    public static LedgerWriteResult ToWriteResult(this LedgerBatchResult result) => result switch
     {
-        Applied applied => new LedgerWriteResult.Applied(applied.Movements[0]),
-        Duplicates duplicates => new LedgerWriteResult.Duplicate(duplicates.Existing[0]),
-        VersionConflict conflict => new LedgerWriteResult.VersionConflict(conflict.StoredVersion),
-        _ => throw new InvalidOperationException($"Unexpected ledger outcome {this}."),
+        LedgerBatchResult.Applied applied => new LedgerWriteResult.Applied(applied.Movements[0]),
+        LedgerBatchResult.Duplicates duplicates => new LedgerWriteResult.Duplicate(duplicates.Existing[0]),
+        LedgerBatchResult.VersionConflict conflict => new LedgerWriteResult.VersionConflict(conflict.StoredVersion),
+        _ => throw new InvalidOperationException($"Unexpected ledger result {result}."),
     };
 }

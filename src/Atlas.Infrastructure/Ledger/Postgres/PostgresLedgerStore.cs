@@ -125,7 +125,10 @@ public sealed class PostgresLedgerStore : ILedgerStore
         return (await ApplyBatchAsync(LedgerBatch.Of(walletId, expectedVersion, [write]), cancellationToken)).ToWriteResult();
     }
 
-    internal Task<LedgerBatchOutcome> ApplyBatchAsync(LedgerBatch batch, CancellationToken cancellationToken) =>
+    public Task<LedgerBatchResult> ApplyBatchAsync(string walletId, long expectedVersion, IReadOnlyList<LedgerWrite> writes, CancellationToken cancellationToken = default) =>
+        ApplyBatchAsync(LedgerBatch.Of(walletId, expectedVersion, writes), cancellationToken);
+
+    private Task<LedgerBatchResult> ApplyBatchAsync(LedgerBatch batch, CancellationToken cancellationToken) =>
         RunAsync(async token =>
         {
             var normalized = batch.Writes.Select(w => Normalize(w.Movement)).ToArray();
@@ -134,11 +137,14 @@ public sealed class PostgresLedgerStore : ILedgerStore
             {
                 await using var command = CreateApplyCommand(batch, normalized);
                 command.Connection = connection;
+                // The statement is long and its plan the same every time: prepared once per physical connection
+                // (Npgsql keeps it across pool rentals), it is not parsed and planned on every write.
+                await command.PrepareAsync(token);
                 await using var reader = await command.ExecuteReaderAsync(token);
                 await reader.ReadAsync(token);
                 if (reader.GetInt64(0) == 1)
                 {
-                    return new LedgerBatchOutcome.Applied(normalized);
+                    return new LedgerBatchResult.Applied(normalized);
                 }
                 var duplicates = new List<WalletMovement>();
                 do
@@ -151,7 +157,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 while (await reader.ReadAsync(token));
                 if (duplicates.Count > 0)
                 {
-                    return new LedgerBatchOutcome.Duplicates(duplicates);
+                    return new LedgerBatchResult.Duplicates(duplicates);
                 }
             }
             catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ledger_movements_reference_unique" })
@@ -210,9 +216,9 @@ public sealed class PostgresLedgerStore : ILedgerStore
         }, readOnly: true, $"reading the entries of account {account}", cancellationToken);
 
     /// <summary>
-    /// The statement <see cref="ApplyAsync"/> sends for <paramref name="writes"/> (no connection set): one statement, so
-    /// one transaction in autocommit mode. Its one result row starts with 1 if it wrote, 0 if not. Public so that tools
-    /// and benchmarks can issue exactly what the store issues.
+    /// The statement <see cref="ApplyAsync"/> sends for <paramref name="writes"/> (no connection set; the store prepares
+    /// it): one statement, so one transaction in autocommit mode. Its first result row starts with 1 if it wrote, 0 if
+    /// not. Public so that tools and benchmarks can issue exactly what the store issues.
     /// </summary>
     public static NpgsqlCommand CreateApplyCommand(string walletId, long expectedVersion, IReadOnlyList<LedgerWrite> writes)
     {
@@ -255,7 +261,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
         return command;
     }
 
-    private async Task<LedgerBatchOutcome> ExplainRefusalAsync(NpgsqlConnection connection, LedgerBatch batch, CancellationToken cancellationToken)
+    private async Task<LedgerBatchResult> ExplainRefusalAsync(NpgsqlConnection connection, LedgerBatch batch, CancellationToken cancellationToken)
     {
         var find = Command($"select {MovementColumns} from ledger_movements where wallet_id = $1 and reference = any($2)", batch.WalletId);
         find.Parameters.Add(ArrayOf(batch.References));
@@ -271,7 +277,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
         {
             duplicates.Add(ReadMovement(reader, batch.WalletId, offset: 0) with { Replayed = true });
         }
-        return duplicates.Count > 0 ? new LedgerBatchOutcome.Duplicates(duplicates) : new LedgerBatchOutcome.VersionConflict(stored);
+        return duplicates.Count > 0 ? new LedgerBatchResult.Duplicates(duplicates) : new LedgerBatchResult.VersionConflict(stored);
     }
 
     private static WalletMovement ReadMovement(NpgsqlDataReader reader, string walletId, int offset)

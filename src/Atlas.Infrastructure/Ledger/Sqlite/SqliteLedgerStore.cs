@@ -57,13 +57,16 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return (await ApplyBatchAsync(LedgerBatch.Of(walletId, expectedVersion, [write]), cancellationToken)).ToWriteResult();
     }
 
-    internal Task<LedgerBatchOutcome> ApplyBatchAsync(LedgerBatch batch, CancellationToken cancellationToken) =>
-        RunAsync(token => _database.WriteAsync<LedgerBatchOutcome>(async (connection, transaction, ct) =>
+    public Task<LedgerBatchResult> ApplyBatchAsync(string walletId, long expectedVersion, IReadOnlyList<LedgerWrite> writes, CancellationToken cancellationToken = default) =>
+        ApplyBatchAsync(LedgerBatch.Of(walletId, expectedVersion, writes), cancellationToken);
+
+    private Task<LedgerBatchResult> ApplyBatchAsync(LedgerBatch batch, CancellationToken cancellationToken) =>
+        RunAsync(token => _database.WriteAsync<LedgerBatchResult>(async (connection, transaction, ct) =>
         {
             var duplicates = await FindAsync(connection, transaction, batch.WalletId, batch.References, ct);
             if (duplicates.Count > 0)
             {
-                return new LedgerBatchOutcome.Duplicates(duplicates);
+                return new LedgerBatchResult.Duplicates(duplicates);
             }
             long storedVersion = 0, storedBalance = 0;
             var exists = false;
@@ -77,7 +80,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             if (storedVersion != batch.ExpectedVersion)
             {
-                return new LedgerBatchOutcome.VersionConflict(storedVersion);
+                return new LedgerBatchResult.VersionConflict(storedVersion);
             }
             CheckMovements(batch, storedBalance);
 
@@ -93,7 +96,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 batch.WalletId, ("$currency", currency.Code), ("$balance", balance), ("$held", held), ("$version", version), ("$expected", batch.ExpectedVersion));
             if (updated == 0)
             {
-                return new LedgerBatchOutcome.VersionConflict(storedVersion);
+                return new LedgerBatchResult.VersionConflict(storedVersion);
             }
             foreach (var write in batch.Writes)
             {
@@ -131,7 +134,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     throw Violation(batch.WalletId, "wallets_held_matches_holds", $"wallet {batch.WalletId} would hold {held} but its open holds total {open}");
                 }
             }
-            return new LedgerBatchOutcome.Applied(batch.Writes.Select(w => w.Movement with { Replayed = false }).ToArray());
+            return new LedgerBatchResult.Applied(batch.Writes.Select(w => w.Movement with { Replayed = false }).ToArray());
         }, token), $"writing {Describe(batch)}", cancellationToken, batch.WalletId);
 
     public Task<WalletMovement?> FindMovementAsync(string walletId, string reference, CancellationToken cancellationToken = default) =>
