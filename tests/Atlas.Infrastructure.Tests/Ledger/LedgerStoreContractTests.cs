@@ -291,4 +291,108 @@ public abstract class LedgerStoreContractTests
         Assert.Equal((100L, 1L), (wallet!.Balance, wallet.Version));
         Assert.DoesNotContain(await Store.ReadEntriesAsync(book.CounterAccount), e => e.Reference.EndsWith("/c1", StringComparison.Ordinal));
     }
+
+    // ---- Several movements in one write (the wallet's group commit) ----
+
+    [Fact]
+    public async Task A_batch_is_written_in_one_step_with_consecutive_versions_and_its_entries()
+    {
+        var book = NewBook();
+        await ApplyAsync(book, book.TopUp("t1", 1_000));
+        var writes = new List<LedgerWrite>();
+        foreach (var make in new Func<LedgerWrite>[] { () => book.Credit("c1", 10), () => book.Debit("d1", 300), () => book.Hold("h1", 100) })
+        {
+            var write = make();
+            writes.Add(write);
+            book.Commit(write);
+        }
+
+        var result = await Store.ApplyBatchAsync(book.WalletId, 1, writes);
+
+        var applied = Assert.IsType<LedgerBatchResult.Applied>(result);
+        Assert.Equal([2L, 3L, 4L], applied.Movements.Select(m => m.Version));
+        var wallet = await Store.LoadAsync(book.WalletId);
+        Assert.Equal((710L, 100L, 4L), (wallet!.Balance, wallet.Held, wallet.Version));
+        Assert.Equal(["h1"], wallet.Holds.Keys);
+        Assert.Equal([1_000L, 10L, -300L], (await Store.ReadEntriesAsync(book.WalletId)).Select(e => e.AmountMinor));
+        Assert.Equal(applied.Movements, await Store.ReadMovementsAsync(book.WalletId, 1, 10));
+    }
+
+    [Fact]
+    public async Task A_batch_that_opens_and_closes_a_hold_leaves_it_closed()
+    {
+        var book = NewBook();
+        await ApplyAsync(book, book.TopUp("t1", 1_000));
+        var hold = book.Hold("h1", 400);
+        book.Commit(hold);
+        var capture = book.Capture("c1", "h1", 300);
+        book.Commit(capture);
+
+        Assert.IsType<LedgerBatchResult.Applied>(await Store.ApplyBatchAsync(book.WalletId, 1, [hold, capture]));
+
+        var wallet = await Store.LoadAsync(book.WalletId);
+        Assert.Equal((700L, 0L, 3L), (wallet!.Balance, wallet.Held, wallet.Version));
+        Assert.Empty(wallet.Holds);
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_used_reference_writes_nothing_and_names_the_duplicates()
+    {
+        var book = NewBook();
+        var original = await ApplyAsync(book, book.TopUp("t1", 1_000));
+        var fresh = book.Credit("c1", 10);
+        book.Commit(fresh);
+        var retry = book.Write("t1", MovementKind.TopUp, 1_000, null, 2_010, 0);
+
+        var result = await Store.ApplyBatchAsync(book.WalletId, 1, [fresh, retry]);
+
+        Assert.Equal([original with { Replayed = true }], Assert.IsType<LedgerBatchResult.Duplicates>(result).Existing);
+        Assert.Equal(1, (await Store.LoadAsync(book.WalletId))!.Version);
+        Assert.Null(await Store.FindMovementAsync(book.WalletId, "c1"));
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_stale_version_writes_nothing()
+    {
+        var book = NewBook();
+        await ApplyAsync(book, book.TopUp("t1", 1_000));
+        await ApplyAsync(book, book.Credit("c1", 1));
+        var stale = new[]
+        {
+            book.Write("c2", MovementKind.Credit, 5, null, 1_005, 0, version: 2),
+            book.Write("c3", MovementKind.Credit, 5, null, 1_010, 0, version: 3),
+        };
+
+        var result = await Store.ApplyBatchAsync(book.WalletId, 1, stale);
+
+        Assert.Equal(2, Assert.IsType<LedgerBatchResult.VersionConflict>(result).StoredVersion);
+        Assert.Equal(2, (await Store.ReadMovementsAsync(book.WalletId, 0, 10)).Count);
+    }
+
+    [Fact]
+    public async Task A_batch_in_which_one_movement_breaks_an_invariant_writes_none_of_them()
+    {
+        var book = NewBook();
+        await ApplyAsync(book, book.TopUp("t1", 100));
+        var credit = book.Credit("c1", 50);
+        book.Commit(credit);
+        var overdraw = book.Debit("d1", 500);
+
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => Store.ApplyBatchAsync(book.WalletId, 1, [credit, overdraw]));
+
+        var wallet = await Store.LoadAsync(book.WalletId);
+        Assert.Equal((100L, 1L), (wallet!.Balance, wallet.Version));
+        Assert.Null(await Store.FindMovementAsync(book.WalletId, "c1"));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_versions_do_not_follow_the_expected_one_is_refused_as_malformed()
+    {
+        var book = NewBook();
+        await ApplyAsync(book, book.TopUp("t1", 100));
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.ApplyBatchAsync(book.WalletId, 1,
+            [book.Write("c1", MovementKind.Credit, 5, null, 105, 0, version: 2), book.Write("c2", MovementKind.Credit, 5, null, 110, 0, version: 4)]));
+        Assert.Equal(1, (await Store.LoadAsync(book.WalletId))!.Version);
+    }
 }
