@@ -45,12 +45,14 @@ public static class PostgresDataSource
 
 /// <summary>
 /// The data sources of one silo, one per distinct connection string, so that the grain storages and the reminder
-/// table share a pool. Disposed with the silo's service provider.
+/// table share a pool (and other Atlas components registered in the same container, such as the ledger). Disposed with
+/// the silo's service provider.
 /// </summary>
-internal sealed class PostgresDataSources : IAsyncDisposable, IDisposable
+public sealed class PostgresDataSources : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new();
 
+    /// <summary>The pool for <paramref name="options"/>' connection string and timeouts (created on first use).</summary>
     public NpgsqlDataSource Get(PostgresStorageOptions options)
     {
         var connectionString = PostgresDataSource.ConnectionStringOf(options);

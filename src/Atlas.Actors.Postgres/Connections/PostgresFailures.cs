@@ -6,9 +6,10 @@ namespace Atlas.Actors.Postgres;
 
 /// <summary>
 /// Tells failures of the database (down, unreachable, restarting, too slow) from failures of the request, and runs
-/// provider operations so that the former surface as the provider's "unavailable" exception.
+/// provider operations so that the former surface as the provider's "unavailable" exception. Public so that other
+/// Atlas components on PostgreSQL (the ledger) classify failures the same way.
 /// </summary>
-internal static class PostgresFailures
+public static class PostgresFailures
 {
     /// <summary>Whether the failure says the database could not serve the call, rather than that the call was wrong.</summary>
     public static bool IsUnavailable(Exception exception) => exception switch

@@ -16,7 +16,8 @@ public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
     /// Options (bound from <paramref name="configuration"/> sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>,
-    /// <c>GeoIndex</c> when given), fare policies, and in-memory ledger and index stores unless others are registered.
+    /// <c>GeoIndex</c>, <c>Wallets</c> when given), fare policies, and in-memory ledger and index stores unless others
+    /// are registered.
     /// </summary>
     public static IServiceCollection AddAtlasGrains(this IServiceCollection services, IConfiguration? configuration = null)
     {
@@ -24,12 +25,14 @@ public static class GrainsServiceCollectionExtensions
         var driverOptions = services.AddOptions<DriverOptions>();
         var dispatchOptions = services.AddOptions<DispatchOptions>();
         var indexOptions = services.AddOptions<GeoIndexOptions>();
+        var walletOptions = services.AddOptions<WalletOptions>();
         if (configuration is not null)
         {
             fareOptions.Bind(configuration.GetSection(FareOptions.SectionName));
             driverOptions.Bind(configuration.GetSection(DriverOptions.SectionName));
             dispatchOptions.Bind(configuration.GetSection(DispatchOptions.SectionName));
             indexOptions.Bind(configuration.GetSection(GeoIndexOptions.SectionName));
+            walletOptions.Bind(configuration.GetSection(WalletOptions.SectionName));
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FareOptions>, FareOptionsValidator>());
         services.TryAddSingleton(sp => new FarePolicies(sp.GetRequiredService<IOptions<FareOptions>>().Value));

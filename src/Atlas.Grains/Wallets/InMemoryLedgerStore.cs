@@ -23,49 +23,78 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         }
         lock (book)
         {
-            return Task.FromResult<WalletSnapshot?>(book.Snapshot);
+            // A refused first write leaves an empty book behind: the wallet still does not exist.
+            return Task.FromResult<WalletSnapshot?>(book.Snapshot.Version == 0 ? null : book.Snapshot);
         }
     }
 
-    public Task<LedgerWriteResult> ApplyAsync(string walletId, long expectedVersion, LedgerWrite write, CancellationToken cancellationToken = default)
+    public async Task<LedgerWriteResult> ApplyAsync(string walletId, long expectedVersion, LedgerWrite write, CancellationToken cancellationToken = default) =>
+        await ApplyBatchAsync(walletId, expectedVersion, [write], cancellationToken) switch
+        {
+            LedgerBatchResult.Applied applied => new LedgerWriteResult.Applied(applied.Movements[0]),
+            LedgerBatchResult.Duplicates duplicates => new LedgerWriteResult.Duplicate(duplicates.Existing[0]),
+            LedgerBatchResult.VersionConflict conflict => new LedgerWriteResult.VersionConflict(conflict.StoredVersion),
+            var other => throw new InvalidOperationException($"Unexpected ledger result {other}."),
+        };
+
+    public Task<LedgerBatchResult> ApplyBatchAsync(string walletId, long expectedVersion, IReadOnlyList<LedgerWrite> writes, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0)
+        {
+            throw new ArgumentException("A ledger write needs at least one movement.", nameof(writes));
+        }
         var book = _books.GetOrAdd(walletId, id => new Book(id));
         lock (book)
         {
-            var movement = write.Movement;
-            if (book.ByReference.TryGetValue(movement.Reference, out var existing))
+            var duplicates = writes.Select(w => book.ByReference.GetValueOrDefault(w.Movement.Reference)).OfType<WalletMovement>().ToArray();
+            if (duplicates.Length > 0)
             {
-                return Task.FromResult<LedgerWriteResult>(new LedgerWriteResult.Duplicate(existing with { Replayed = true }));
+                return Task.FromResult<LedgerBatchResult>(new LedgerBatchResult.Duplicates(duplicates.Select(d => d with { Replayed = true }).ToArray()));
             }
             if (book.Snapshot.Version != expectedVersion)
             {
-                return Task.FromResult<LedgerWriteResult>(new LedgerWriteResult.VersionConflict(book.Snapshot.Version));
+                return Task.FromResult<LedgerBatchResult>(new LedgerBatchResult.VersionConflict(book.Snapshot.Version));
             }
-            if (movement.BalanceAfter.IsNegative || movement.AvailableAfter.IsNegative || write.Entries.Sum(e => e.AmountMinor) != 0)
+            // Check all before writing any: the batch is all or nothing.
+            var references = new HashSet<string>();
+            for (var i = 0; i < writes.Count; i++)
             {
-                throw new InvalidOperationException($"Ledger invariant violated by {movement.Reference} in {walletId}: balances must stay non-negative and entries must sum to zero.");
-            }
-            var holds = new Dictionary<string, HoldRecord>(book.Snapshot.Holds);
-            if (write.OpenedHold is { } opened)
-            {
-                holds[opened.Reference] = opened;
-            }
-            if (write.ClosedHoldReference is { } closed)
-            {
-                holds.Remove(closed);
-            }
-            book.Snapshot = new WalletSnapshot(walletId, movement.Amount.Currency, movement.BalanceAfter.Minor, movement.HeldAfter.Minor, movement.Version, holds);
-            book.ByReference[movement.Reference] = movement;
-            book.Movements.Add(movement);
-            foreach (var entry in write.Entries)
-            {
-                var list = _entries.GetOrAdd(entry.Account, _ => []);
-                lock (list)
+                var movement = writes[i].Movement;
+                if (movement.WalletId != walletId || movement.Version != expectedVersion + i + 1 || !references.Add(movement.Reference))
                 {
-                    list.Add(entry);
+                    throw new ArgumentException($"Movement {movement.Reference} of wallet {movement.WalletId} (version {movement.Version}) does not follow version {expectedVersion + i} of wallet {walletId}, or repeats a reference.", nameof(writes));
+                }
+                if (movement.BalanceAfter.IsNegative || movement.AvailableAfter.IsNegative || writes[i].Entries.Sum(e => e.AmountMinor) != 0)
+                {
+                    throw new InvalidOperationException($"Ledger invariant violated by {movement.Reference} in {walletId}: balances must stay non-negative and entries must sum to zero.");
                 }
             }
-            return Task.FromResult<LedgerWriteResult>(new LedgerWriteResult.Applied(movement));
+            var holds = new Dictionary<string, HoldRecord>(book.Snapshot.Holds);
+            foreach (var write in writes)
+            {
+                var movement = write.Movement;
+                if (write.OpenedHold is { } opened)
+                {
+                    holds[opened.Reference] = opened;
+                }
+                if (write.ClosedHoldReference is { } closed)
+                {
+                    holds.Remove(closed);
+                }
+                book.Snapshot = new WalletSnapshot(walletId, movement.Amount.Currency, movement.BalanceAfter.Minor, movement.HeldAfter.Minor, movement.Version, holds);
+                book.ByReference[movement.Reference] = movement;
+                book.Movements.Add(movement);
+                foreach (var entry in write.Entries)
+                {
+                    var list = _entries.GetOrAdd(entry.Account, _ => []);
+                    lock (list)
+                    {
+                        list.Add(entry);
+                    }
+                }
+            }
+            return Task.FromResult<LedgerBatchResult>(new LedgerBatchResult.Applied(writes.Select(w => w.Movement).ToArray()));
         }
     }
 

@@ -128,6 +128,23 @@ public abstract record LedgerWriteResult
     public sealed record VersionConflict(long StoredVersion) : LedgerWriteResult;
 }
 
+/// <summary>The store's answer to several consecutive writes of one wallet, committed together or not at all.</summary>
+public abstract record LedgerBatchResult
+{
+    private LedgerBatchResult()
+    {
+    }
+
+    /// <summary>Every movement was written, in one transaction, in order.</summary>
+    public sealed record Applied(IReadOnlyList<WalletMovement> Movements) : LedgerBatchResult;
+
+    /// <summary>Nothing was written: these references were already used in the wallet; here is what they recorded.</summary>
+    public sealed record Duplicates(IReadOnlyList<WalletMovement> Existing) : LedgerBatchResult;
+
+    /// <summary>Nothing was written: the wallet's version moved on (another writer got there first).</summary>
+    public sealed record VersionConflict(long StoredVersion) : LedgerBatchResult;
+}
+
 /// <summary>
 /// Where wallets keep their ledger. Each write is one atomic step fenced by the wallet's version (a stale writer
 /// cannot write) with references unique per wallet (a movement is recorded at most once). Implementations:
@@ -138,6 +155,13 @@ public interface ILedgerStore
     Task<WalletSnapshot?> LoadAsync(string walletId, CancellationToken cancellationToken = default);
 
     Task<LedgerWriteResult> ApplyAsync(string walletId, long expectedVersion, LedgerWrite write, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes consecutive movements of one wallet (versions <paramref name="expectedVersion"/> + 1, + 2, …) as one atomic
+    /// step: the wallet's group commit, so that a busy wallet pays for one transaction per batch, not per movement. If
+    /// any reference was used before, or the version moved on, nothing is written.
+    /// </summary>
+    Task<LedgerBatchResult> ApplyBatchAsync(string walletId, long expectedVersion, IReadOnlyList<LedgerWrite> writes, CancellationToken cancellationToken = default);
 
     Task<WalletMovement?> FindMovementAsync(string walletId, string reference, CancellationToken cancellationToken = default);
 

@@ -1,18 +1,34 @@
+using System.Globalization;
 using Atlas.Actors;
 using Atlas.Grains.Monetary;
+using Microsoft.Extensions.Options;
 
 namespace Atlas.Grains.Wallets;
 
 /// <summary>
-/// The single writer of one wallet's ledger. Each operation validates against the balances it holds in memory,
-/// then writes one atomic, version-fenced step to the <see cref="ILedgerStore"/>; the store also refuses a reference
-/// it has seen, which makes retries safe even across a crash. If another writer moved the version on, this
-/// activation is stale: it throws <see cref="InconsistentStateException"/>, the runtime drops it, and the next call
-/// reloads the ledger.
+/// The single writer of one wallet's ledger. Each operation is checked, in arrival order, against the balances the
+/// wallet will have after the operations before it, then written to the <see cref="ILedgerStore"/> in one atomic,
+/// version-fenced step; the store also refuses a reference it has seen, which makes retries safe even across a crash.
+/// If another writer moved the version on, this activation is stale: it throws <see cref="InconsistentStateException"/>,
+/// the runtime drops it, and the next call reloads the ledger.
+/// <para>
+/// Group commit: the grain is reentrant so that operations arriving while a write is in flight queue up, and the next
+/// write carries all of them (up to <see cref="WalletOptions.MaxMovementsPerWrite"/>) in one store transaction. A busy
+/// wallet — the platform's, which every finished ride credits — then costs one round trip per batch, not per movement.
+/// Only one write is in flight at a time and every decision is taken by that single loop, so the reentrancy changes no
+/// outcome: the results are those of the operations applied one by one in arrival order.
+/// </para>
 /// </summary>
-public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, IWalletGrain
+[Reentrant]
+public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<WalletOptions> options) : Grain, IWalletGrain
 {
+    private readonly Queue<Operation> _queue = new();
+    private readonly int _maxPerWrite = Math.Max(1, options.Value.MaxMovementsPerWrite);
     private WalletSnapshot _wallet = null!;
+    private bool _committing;
+
+    /// <summary>A write failed without an answer (the store was unreachable): what it holds is unknown until reloaded.</summary>
+    private bool _stale;
 
     private string WalletId => GetPrimaryKeyString();
 
@@ -20,33 +36,31 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, 
         _wallet = await store.LoadAsync(WalletId, cancellationToken) ?? WalletSnapshot.Empty(WalletId);
 
     public Task<WalletMovement> TopUp(string reference, Money amount) =>
-        ApplyAsync(reference, MovementKind.TopUp, amount, relatedReference: null);
+        EnqueueAsync(reference, MovementKind.TopUp, amount, relatedReference: null);
 
     public Task<WalletMovement> Hold(string reference, Money amount) =>
-        ApplyAsync(reference, MovementKind.Hold, amount, relatedReference: null);
+        EnqueueAsync(reference, MovementKind.Hold, amount, relatedReference: null);
 
     public Task<WalletMovement> Capture(string reference, string holdReference, Money amount) =>
-        ApplyAsync(reference, MovementKind.Capture, amount, RequireReference(holdReference, nameof(holdReference)));
+        EnqueueAsync(reference, MovementKind.Capture, amount, RequireReference(holdReference, nameof(holdReference)));
 
-    public async Task<WalletMovement> Release(string reference, string holdReference)
+    public Task<WalletMovement> Release(string reference, string holdReference)
     {
         RequireReference(holdReference, nameof(holdReference));
-        if (!_wallet.Holds.TryGetValue(holdReference, out var hold))
-        {
-            return await ReplayOrThrowAsync(reference, MovementKind.Release, null, holdReference, new UnknownHoldException(WalletId, holdReference));
-        }
-        return await ApplyAsync(reference, MovementKind.Release, hold.Amount, holdReference);
+        // The amount is the hold's, known when the release's turn comes.
+        return EnqueueAsync(reference, MovementKind.Release, amount: null, holdReference);
     }
 
     public Task<WalletMovement> Debit(string reference, Money amount) =>
-        ApplyAsync(reference, MovementKind.Debit, amount, relatedReference: null);
+        EnqueueAsync(reference, MovementKind.Debit, amount, relatedReference: null);
 
     public Task<WalletMovement> Credit(string reference, Money amount) =>
-        ApplyAsync(reference, MovementKind.Credit, amount, relatedReference: null);
+        EnqueueAsync(reference, MovementKind.Credit, amount, relatedReference: null);
 
     public Task<WalletMovement> Refund(string reference, string originalReference, Money amount) =>
-        ApplyAsync(reference, MovementKind.Refund, amount, RequireReference(originalReference, nameof(originalReference)));
+        EnqueueAsync(reference, MovementKind.Refund, amount, RequireReference(originalReference, nameof(originalReference)));
 
+    /// <summary>The committed balances (an operation still being written is not counted yet).</summary>
     public Task<WalletBalance> GetBalance()
     {
         var currency = _wallet.Currency ?? default;
@@ -61,19 +75,202 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, 
         return store.ReadMovementsAsync(WalletId, afterVersion, Math.Min(limit, 1000));
     }
 
-    private async Task<WalletMovement> ApplyAsync(string reference, MovementKind kind, Money amount, string? relatedReference)
+    /// <summary>An operation waiting for its turn, and the caller waiting for its answer.</summary>
+    private sealed class Operation(string reference, MovementKind kind, Money? amount, string? relatedReference)
+    {
+        public string Reference { get; } = reference;
+        public MovementKind Kind { get; } = kind;
+        public Money? Amount { get; } = amount;
+        public string? RelatedReference { get; } = relatedReference;
+        public TaskCompletionSource<WalletMovement> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>What checking an operation gave: the write to make, or why it is refused (unless it is a retry).</summary>
+    private readonly record struct Decision(LedgerWrite? Write, Exception? Refusal);
+
+    private Task<WalletMovement> EnqueueAsync(string reference, MovementKind kind, Money? amount, string? relatedReference)
     {
         RequireReference(reference, nameof(reference));
-        if (!amount.IsPositive)
+        if (amount is { IsPositive: false } nonPositive)
         {
-            throw new ArgumentOutOfRangeException(nameof(amount), amount.ToString(), "A movement's amount must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(amount), nonPositive.ToString(), "A movement's amount must be positive.");
         }
-        if (_wallet.Currency is { } currency && currency != amount.Currency)
+        var operation = new Operation(reference, kind, amount, relatedReference);
+        _queue.Enqueue(operation);
+        if (!_committing)
+        {
+            _committing = true;
+            // Runs on this activation (its awaits come back here), beside the requests that wait for their answers.
+            _ = CommitAsync();
+        }
+        return operation.Answer.Task;
+    }
+
+    /// <summary>Takes the queued operations in order, a batch at a time, until none is left.</summary>
+    private async Task CommitAsync()
+    {
+        try
+        {
+            while (_queue.Count > 0)
+            {
+                if (_stale)
+                {
+                    _wallet = await store.LoadAsync(WalletId) ?? WalletSnapshot.Empty(WalletId);
+                    _stale = false;
+                }
+                await CommitBatchAsync();
+            }
+        }
+        catch (Exception exception)
+        {
+            // Reloading failed (the store is down) or a bug: nobody may wait forever.
+            _stale = true;
+            while (_queue.TryDequeue(out var operation))
+            {
+                operation.Answer.TrySetException(exception);
+            }
+        }
+        finally
+        {
+            _committing = false;
+        }
+    }
+
+    private async Task CommitBatchAsync()
+    {
+        var state = new Plan(_wallet);
+        var taken = new List<(Operation Operation, Decision Decision)>();
+        var references = new HashSet<string>(StringComparer.Ordinal);
+        var writes = 0;
+        while (_queue.TryPeek(out var next) && writes < _maxPerWrite)
+        {
+            // An operation whose answer depends on one in this batch (the same reference), or that reads the committed
+            // ledger (a refund), waits for the next batch.
+            if (references.Contains(next.Reference) || (next.Kind == MovementKind.Refund && taken.Count > 0))
+            {
+                break;
+            }
+            _queue.Dequeue();
+            references.Add(next.Reference);
+            Decision decision;
+            try
+            {
+                decision = await DecideAsync(next, state);
+            }
+            catch (Exception exception)
+            {
+                // Refused for good, whatever the ledger holds (a currency mismatch, an overflow).
+                next.Answer.TrySetException(exception);
+                continue;
+            }
+            taken.Add((next, decision));
+            if (decision.Write is not null)
+            {
+                writes++;
+            }
+        }
+
+        var toWrite = taken.Where(t => t.Decision.Write is not null).ToList();
+        if (toWrite.Count > 0)
+        {
+            LedgerBatchResult result;
+            try
+            {
+                result = await store.ApplyBatchAsync(WalletId, _wallet.Version, toWrite.Select(t => t.Decision.Write!).ToArray());
+            }
+            catch (Exception exception)
+            {
+                // Maybe written, maybe not (the connection broke): reload before deciding anything else.
+                _stale = true;
+                foreach (var (operation, _) in taken)
+                {
+                    operation.Answer.TrySetException(exception);
+                }
+                return;
+            }
+            switch (result)
+            {
+                case LedgerBatchResult.Applied applied:
+                    _wallet = state.Snapshot;
+                    for (var i = 0; i < toWrite.Count; i++)
+                    {
+                        toWrite[i].Operation.Answer.TrySetResult(applied.Movements[i]);
+                    }
+                    break;
+                case LedgerBatchResult.Duplicates duplicates:
+                    // Nothing was written: answer the retries, and decide the others again (they counted on the retries' effect).
+                    var existing = duplicates.Existing.ToDictionary(m => m.Reference, StringComparer.Ordinal);
+                    var again = new List<Operation>();
+                    foreach (var (operation, _) in taken)
+                    {
+                        if (existing.TryGetValue(operation.Reference, out var movement))
+                        {
+                            Answer(operation, () => CheckReplay(movement, operation.Kind, operation.Amount ?? movement.Amount, operation.RelatedReference));
+                        }
+                        else
+                        {
+                            again.Add(operation);
+                        }
+                    }
+                    Requeue(again);
+                    return;
+                case LedgerBatchResult.VersionConflict conflict:
+                    // Another writer moved the ledger on: every decision here is void; the runtime drops this activation.
+                    _stale = true;
+                    foreach (var operation in taken.Select(t => t.Operation).Concat(_queue))
+                    {
+                        operation.Answer.TrySetException(new InconsistentStateException(
+                            $"Wallet {WalletId} is at version {conflict.StoredVersion}, this activation had {_wallet.Version}: another writer got there first.",
+                            conflict.StoredVersion.ToString(CultureInfo.InvariantCulture),
+                            _wallet.Version.ToString(CultureInfo.InvariantCulture)));
+                    }
+                    _queue.Clear();
+                    return;
+                default:
+                    throw new InvalidOperationException($"Unexpected ledger result {result}.");
+            }
+        }
+
+        // A retry of a movement that was applied may no longer pass the checks: answer it from the ledger.
+        foreach (var (operation, decision) in taken.Where(t => t.Decision.Refusal is not null))
+        {
+            try
+            {
+                var recorded = await store.FindMovementAsync(WalletId, operation.Reference);
+                Answer(operation, () => recorded is null
+                    ? throw decision.Refusal!
+                    : CheckReplay(recorded, operation.Kind, operation.Amount ?? recorded.Amount, operation.RelatedReference));
+            }
+            catch (Exception exception)
+            {
+                operation.Answer.TrySetException(exception);
+            }
+        }
+    }
+
+    /// <summary>Checks an operation against the balances after those decided before it, and moves them on if it is allowed.</summary>
+    private async Task<Decision> DecideAsync(Operation operation, Plan state)
+    {
+        var (reference, kind, related) = (operation.Reference, operation.Kind, operation.RelatedReference);
+        Money amount;
+        if (kind == MovementKind.Release)
+        {
+            if (!state.Holds.TryGetValue(related!, out var toRelease))
+            {
+                return new Decision(null, new UnknownHoldException(WalletId, related!));
+            }
+            amount = toRelease.Amount;
+        }
+        else
+        {
+            amount = operation.Amount!.Value;
+        }
+        if (state.Currency is { } currency && currency != amount.Currency)
         {
             throw new CurrencyMismatchException(currency, amount.Currency);
         }
 
-        var (balance, held) = (_wallet.Balance, _wallet.Held);
+        var (balance, held) = (state.Balance, state.Held);
         HoldRecord? opened = null;
         string? closed = null;
         Exception? refusal = null;
@@ -84,21 +281,21 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, 
                 balance = checked(balance + amount.Minor);
                 break;
             case MovementKind.Hold:
-                if (_wallet.Holds.ContainsKey(reference))
+                if (state.Holds.ContainsKey(reference))
                 {
                     break; // replay of an open hold: the store reports the original
                 }
-                if (_wallet.Available < amount.Minor)
+                if (state.Available < amount.Minor)
                 {
-                    refusal = new InsufficientFundsException(WalletId, amount, new Money(_wallet.Available, amount.Currency));
+                    refusal = new InsufficientFundsException(WalletId, amount, new Money(state.Available, amount.Currency));
                 }
                 held += amount.Minor;
                 opened = new HoldRecord(reference, amount);
                 break;
             case MovementKind.Capture:
-                if (!_wallet.Holds.TryGetValue(relatedReference!, out var hold))
+                if (!state.Holds.TryGetValue(related!, out var hold))
                 {
-                    refusal = new UnknownHoldException(WalletId, relatedReference!);
+                    refusal = new UnknownHoldException(WalletId, related!);
                 }
                 else if (amount > hold.Amount)
                 {
@@ -108,65 +305,35 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, 
                 {
                     held -= hold.Amount.Minor;
                     balance -= amount.Minor;
-                    closed = relatedReference;
+                    closed = related;
                 }
                 break;
             case MovementKind.Release:
                 held -= amount.Minor;
-                closed = relatedReference;
+                closed = related;
                 break;
             case MovementKind.Debit:
-                if (_wallet.Available < amount.Minor)
+                if (state.Available < amount.Minor)
                 {
-                    refusal = new InsufficientFundsException(WalletId, amount, new Money(_wallet.Available, amount.Currency));
+                    refusal = new InsufficientFundsException(WalletId, amount, new Money(state.Available, amount.Currency));
                 }
                 balance -= amount.Minor;
                 break;
             case MovementKind.Refund:
-                refusal = await CheckRefundAsync(reference, relatedReference!, amount);
+                // Only ever first in its batch: the ledger it reads is the committed one.
+                refusal = await CheckRefundAsync(reference, related!, amount);
                 balance = checked(balance + amount.Minor);
                 break;
         }
         if (refusal is not null)
         {
-            // A retry of a movement that was applied may no longer pass the checks: answer it from the ledger.
-            return await ReplayOrThrowAsync(reference, kind, amount, relatedReference, refusal);
+            return new Decision(null, refusal);
         }
 
-        var version = _wallet.Version + 1;
-        var movement = new WalletMovement(WalletId, reference, kind, amount, relatedReference,
-            new Money(balance, amount.Currency), new Money(held, amount.Currency), version, time.GetUtcNow());
-        var entries = EntriesOf(movement);
-        var result = await store.ApplyAsync(WalletId, _wallet.Version, new LedgerWrite(movement, entries, opened, closed));
-        switch (result)
-        {
-            case LedgerWriteResult.Applied applied:
-                var holds = _wallet.Holds;
-                if (opened is not null || closed is not null)
-                {
-                    var changed = new Dictionary<string, HoldRecord>(holds);
-                    if (opened is not null)
-                    {
-                        changed[opened.Reference] = opened;
-                    }
-                    if (closed is not null)
-                    {
-                        changed.Remove(closed);
-                    }
-                    holds = changed;
-                }
-                _wallet = new WalletSnapshot(WalletId, amount.Currency, balance, held, version, holds);
-                return applied.Movement;
-            case LedgerWriteResult.Duplicate duplicate:
-                return CheckReplay(duplicate.Existing, kind, amount, relatedReference);
-            case LedgerWriteResult.VersionConflict conflict:
-                throw new InconsistentStateException(
-                    $"Wallet {WalletId} is at version {conflict.StoredVersion}, this activation had {_wallet.Version}: another writer got there first.",
-                    conflict.StoredVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    _wallet.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            default:
-                throw new InvalidOperationException($"Unexpected ledger result {result}.");
-        }
+        var movement = new WalletMovement(WalletId, reference, kind, amount, related,
+            new Money(balance, amount.Currency), new Money(held, amount.Currency), state.Version + 1, time.GetUtcNow());
+        state.Apply(movement, opened, closed);
+        return new Decision(new LedgerWrite(movement, EntriesOf(movement), opened, closed), null);
     }
 
     private async Task<Exception?> CheckRefundAsync(string reference, string originalReference, Money amount)
@@ -183,14 +350,31 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, 
         return amount > limit ? new AmountExceedsOriginalException(WalletId, reference, amount, limit) : null;
     }
 
-    private async Task<WalletMovement> ReplayOrThrowAsync(string reference, MovementKind kind, Money? amount, string? relatedReference, Exception refusal)
+    /// <summary>Puts operations back at the head of the queue, in their order.</summary>
+    private void Requeue(List<Operation> operations)
     {
-        var existing = await store.FindMovementAsync(WalletId, reference);
-        if (existing is null)
+        if (operations.Count == 0)
         {
-            throw refusal;
+            return;
         }
-        return CheckReplay(existing, kind, amount ?? existing.Amount, relatedReference);
+        var rest = _queue.ToArray();
+        _queue.Clear();
+        foreach (var operation in operations.Concat(rest))
+        {
+            _queue.Enqueue(operation);
+        }
+    }
+
+    private static void Answer(Operation operation, Func<WalletMovement> answer)
+    {
+        try
+        {
+            operation.Answer.TrySetResult(answer());
+        }
+        catch (Exception exception)
+        {
+            operation.Answer.TrySetException(exception);
+        }
     }
 
     private WalletMovement CheckReplay(WalletMovement existing, MovementKind kind, Money amount, string? relatedReference) =>
@@ -227,5 +411,38 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time) : Grain, 
             throw new ArgumentException("A reference may have at most 200 characters.", name);
         }
         return reference;
+    }
+
+    /// <summary>The wallet as it will be once the operations decided so far in a batch are written.</summary>
+    private sealed class Plan(WalletSnapshot committed)
+    {
+        private Dictionary<string, HoldRecord>? _holds;
+
+        public Currency? Currency { get; private set; } = committed.Currency;
+        public long Balance { get; private set; } = committed.Balance;
+        public long Held { get; private set; } = committed.Held;
+        public long Version { get; private set; } = committed.Version;
+        public long Available => Balance - Held;
+        public IReadOnlyDictionary<string, HoldRecord> Holds => (IReadOnlyDictionary<string, HoldRecord>?)_holds ?? committed.Holds;
+
+        public WalletSnapshot Snapshot => new(committed.WalletId, Currency, Balance, Held, Version, Holds);
+
+        public void Apply(WalletMovement movement, HoldRecord? opened, string? closed)
+        {
+            (Currency, Balance, Held, Version) = (movement.Amount.Currency, movement.BalanceAfter.Minor, movement.HeldAfter.Minor, movement.Version);
+            if (opened is not null || closed is not null)
+            {
+                // Copied on first change: the committed snapshot's holds stay as they are until the batch is written.
+                _holds ??= new Dictionary<string, HoldRecord>(committed.Holds, StringComparer.Ordinal);
+                if (opened is not null)
+                {
+                    _holds[opened.Reference] = opened;
+                }
+                if (closed is not null)
+                {
+                    _holds.Remove(closed);
+                }
+            }
+        }
     }
 }
