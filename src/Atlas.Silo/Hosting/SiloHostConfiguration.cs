@@ -8,6 +8,7 @@ using Atlas.Actors.Postgres;
 using Atlas.Actors.Redis;
 using Atlas.Actors.Reminders;
 using Atlas.Grains.Hosting;
+using Atlas.Infrastructure.Ledger;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -49,6 +50,7 @@ public static class SiloHostConfiguration
             silo.AddPostgresGrainStorageAsDefault(postgres, o => o.ServiceId = clusterId);
             silo.UsePostgresReminders(postgres, o => o.ServiceId = clusterId);
         });
+        builder.Services.AddPostgresLedger(postgres, o => o.ServiceId = clusterId);
         builder.Services.AddAtlasGrains(configuration);
         return builder;
     }
