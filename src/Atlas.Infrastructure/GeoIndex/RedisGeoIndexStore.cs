@@ -102,7 +102,8 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         ArgumentException.ThrowIfNullOrEmpty(shard);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         RedisValue[] arguments = [now, now - _timeToLiveMs, _timeToLiveMs];
-        var result = await RunAsync(shard, "load", db => EvaluateAsync(db, GeoIndexScripts.Load, Keys(shard), arguments), cancellationToken);
+        var result = await RunAsync(shard, "load", db => EvaluateAsync(db, GeoIndexScripts.Load, Keys(shard), arguments), cancellationToken)
+            .ConfigureAwait(false);
         var fields = (RedisResult[])result!;
         var entries = new GeoCandidate[fields.Length / 2];
         for (var i = 0; i < entries.Length; i++)
@@ -123,7 +124,8 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
             return;
         }
         var arguments = WriteArguments(upserts, removals, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        var swept = (long)(await RunAsync(shard, "write", db => EvaluateAsync(db, GeoIndexScripts.Write, Keys(shard), arguments), cancellationToken))!;
+        var swept = (long)(await RunAsync(shard, "write", db => EvaluateAsync(db, GeoIndexScripts.Write, Keys(shard), arguments), cancellationToken)
+            .ConfigureAwait(false))!;
         if (swept > 0)
         {
             LogSwept(swept, shard);
@@ -217,14 +219,14 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
     {
         try
         {
-            return await database.ScriptEvaluateAsync(script, keys, arguments);
+            return await database.ScriptEvaluateAsync(script, keys, arguments).ConfigureAwait(false);
         }
         catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
             // The server lost its script cache (a restart, SCRIPT FLUSH) while the library still sends EVALSHA.
             // NOSCRIPT means the script did not run: load it again and retry once.
-            await database.ExecuteAsync("SCRIPT", "LOAD", script);
-            return await database.ScriptEvaluateAsync(script, keys, arguments);
+            await database.ExecuteAsync("SCRIPT", "LOAD", script).ConfigureAwait(false);
+            return await database.ScriptEvaluateAsync(script, keys, arguments).ConfigureAwait(false);
         }
     }
 
@@ -233,9 +235,9 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         Task<T>? pending = null;
         try
         {
-            var database = await DatabaseAsync(cancellationToken);
+            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
             pending = command(database);
-            return await pending.WaitAsync(_options.OperationTimeout, cancellationToken);
+            return await pending.WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (IsUnavailable(exception))
         {
@@ -269,13 +271,13 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         }
         // With abortConnect off the connect returns after ConnectTimeout even if Redis is down; the extra second only
         // guards against a connect that never returns.
-        var redis = await connecting.WaitAsync(_options.ConnectTimeout + TimeSpan.FromSeconds(1), cancellationToken);
+        var redis = await connecting.WaitAsync(_options.ConnectTimeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         return redis.GetDatabase();
     }
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
-        var redis = await ConnectionMultiplexer.ConnectAsync(_configuration!);
+        var redis = await ConnectionMultiplexer.ConnectAsync(_configuration!).ConfigureAwait(false);
         if (!redis.IsConnected)
         {
             LogNotConnectedAtStart(_where);

@@ -1,7 +1,9 @@
-namespace Atlas.Grains.Geo.Index;
+using Atlas.Grains.Geo.Index;
+
+namespace Atlas.Infrastructure.GeoIndex;
 
 /// <summary>
-/// The geo index store could not be reached (down, unreachable or timed out). A shard that cannot load fails its
+/// The Redis geo index store could not be reached (down, unreachable or timed out). A shard that cannot load fails its
 /// activation with this error, so the search that needed it fails and may be retried; a shard whose write fails keeps
 /// the batch and writes it at a later flush. An HTTP edge maps it to 503.
 /// </summary>
@@ -12,6 +14,6 @@ public sealed class GeoIndexStoreUnavailableException : Exception
         Shard = shard;
     }
 
-    /// <summary>The index shard whose operation failed (see <see cref="GeoIndexShards.Key(Rides.VehicleType, GeoCell)"/>).</summary>
+    /// <summary>The index shard whose operation failed (see <see cref="GeoIndexShards"/>).</summary>
     public string Shard { get; }
 }
