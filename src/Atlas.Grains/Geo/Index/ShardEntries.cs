@@ -18,7 +18,8 @@ namespace Atlas.Grains.Geo.Index;
 /// the entries it holds, whatever their position (a bucket's box grows with its entries and resets when it empties).
 /// </para>
 /// <para>
-/// Per query: a bucket test for each non-empty bucket, a box test for each entry of the touched buckets, the haversine
+/// Per query: a box test for each non-empty bucket; the touched buckets nearest first by a lower bound of their distance,
+/// stopping at the first that cannot beat the k found; a box test for each entry of the buckets scanned, the haversine
 /// only for entries inside the box, and a bounded max-heap of the k best (no sort of everything, no dictionary).
 /// </para>
 /// </remarks>
@@ -122,12 +123,29 @@ internal sealed class ShardEntries
         var lon1 = center.Longitude;
         var freshTicks = freshSince.UtcTicks;
         var best = new TopK(Math.Min(k, _slots.Count));
-        foreach (var bucket in _buckets)
+
+        // The touched buckets, nearest first by a lower bound of the haversine term of anything they hold, so the scan
+        // can stop at the first bucket that cannot hold anything better than the k found.
+        var touched = _buckets.Count <= 256 ? stackalloc Candidate[_buckets.Count] : new Candidate[_buckets.Count];
+        var count = 0;
+        for (var b = 0; b < _buckets.Count; b++)
         {
-            if (!box.Touches(bucket))
+            var bucket = _buckets[b];
+            if (box.Touches(bucket))
             {
-                continue;
+                touched[count++] = new Candidate(box.HaversineLowerBound(bucket, cosLat1), b);
             }
+        }
+        touched = touched[..count];
+        touched.Sort(static (a, b) => a.Bound.CompareTo(b.Bound));
+
+        foreach (var candidate in touched)
+        {
+            if (best.Excludes(candidate.Bound))
+            {
+                break;
+            }
+            var bucket = _buckets[candidate.Bucket];
             var entries = bucket.Entries;
             for (var i = 0; i < bucket.Count; i++)
             {
@@ -183,6 +201,8 @@ internal sealed class ShardEntries
 
     private record struct Slot(Bucket Bucket, int Index);
 
+    private readonly record struct Candidate(double Bound, int Bucket);
+
     /// <summary>An entry with what the distance needs of it computed once.</summary>
     private readonly struct Entry(GeoCandidate candidate)
     {
@@ -206,6 +226,9 @@ internal sealed class ShardEntries
         public double MaxLatitude = double.NegativeInfinity;
         public double MinLongitude = double.PositiveInfinity;
         public double MaxLongitude = double.NegativeInfinity;
+
+        /// <summary>The cosine of the latitude farthest from the equator in the box: the smallest cosine of any entry.</summary>
+        public double MinCosLatitude = 1;
 
         public int Add(in Entry entry)
         {
@@ -239,6 +262,7 @@ internal sealed class ShardEntries
             {
                 MinLatitude = MinLongitude = double.PositiveInfinity;
                 MaxLatitude = MaxLongitude = double.NegativeInfinity;
+                MinCosLatitude = 1;
             }
             return moved;
         }
@@ -249,6 +273,7 @@ internal sealed class ShardEntries
             MaxLatitude = Math.Max(MaxLatitude, entry.Latitude);
             MinLongitude = Math.Min(MinLongitude, entry.Longitude);
             MaxLongitude = Math.Max(MaxLongitude, entry.Longitude);
+            MinCosLatitude = Math.Min(MinCosLatitude, entry.CosLatitude);
         }
     }
 
@@ -257,6 +282,7 @@ internal sealed class ShardEntries
     {
         private readonly double _minLatitude;
         private readonly double _maxLatitude;
+        private readonly double _centerLatitude;
         private readonly double _centerLongitude;
         private readonly double _longitudeSpan; // 180 or more: every longitude
 
@@ -266,6 +292,7 @@ internal sealed class ShardEntries
             var latitudeSpan = GeoMath.ToDegrees(angularRadius) + PaddingDegrees;
             _minLatitude = center.Latitude - latitudeSpan;
             _maxLatitude = center.Latitude + latitudeSpan;
+            _centerLatitude = center.Latitude;
             _centerLongitude = center.Longitude;
             _longitudeSpan = 180;
             if (_minLatitude > GeoPoint.MinLatitude && _maxLatitude < GeoPoint.MaxLatitude)
@@ -298,6 +325,24 @@ internal sealed class ShardEntries
             return Math.Min(LongitudeGap(bucket.MinLongitude), LongitudeGap(bucket.MaxLongitude)) <= _longitudeSpan;
         }
 
+        /// <summary>
+        /// A lower bound of the haversine term h = sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2) of every point in the bucket's box:
+        /// the smallest latitude and longitude gaps, the smallest cosine, and sin x ≥ x − x³/6 (≥ 0 up to x = √6 &gt; π/2),
+        /// so no trigonometry per bucket.
+        /// </summary>
+        public double HaversineLowerBound(Bucket bucket, double cosLatitude)
+        {
+            var latitudeGap = Math.Max(0, Math.Max(bucket.MinLatitude - _centerLatitude, _centerLatitude - bucket.MaxLatitude));
+            var longitudeGap = _centerLongitude >= bucket.MinLongitude && _centerLongitude <= bucket.MaxLongitude
+                ? 0
+                : Math.Min(LongitudeGap(bucket.MinLongitude), LongitudeGap(bucket.MaxLongitude));
+            var sinHalfLatitude = SineLowerBound(GeoMath.ToRadians(latitudeGap) / 2);
+            var sinHalfLongitude = SineLowerBound(GeoMath.ToRadians(longitudeGap) / 2);
+            return (sinHalfLatitude * sinHalfLatitude) + (cosLatitude * bucket.MinCosLatitude * sinHalfLongitude * sinHalfLongitude);
+        }
+
+        private static double SineLowerBound(double x) => x - (x * x * x / 6);
+
         /// <summary>Degrees between a longitude and the centre's, the short way around.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private double LongitudeGap(double longitude)
@@ -312,6 +357,19 @@ internal sealed class ShardEntries
     {
         private readonly GeoNeighbor[] _heap = new GeoNeighbor[k];
         private int _count;
+        private double _worstHaversine = double.PositiveInfinity;
+        private double _worstSinHalf = double.PositiveInfinity;
+
+        /// <summary>
+        /// Whether nothing whose haversine term is at least <paramref name="haversineLowerBound"/> can make the k best:
+        /// the heap is full and the bound is beyond its worst, with a margin far wider than rounding.
+        /// </summary>
+        /// <remarks>
+        /// The margin covers the rounding of h both relatively (1e-9) and absolutely, where the subtraction of nearby
+        /// coordinates dominates (1e-15 · √h: about 2 · √h · the rounding of a coordinate in radians).
+        /// </remarks>
+        public readonly bool Excludes(double haversineLowerBound) =>
+            haversineLowerBound > _worstHaversine + (_worstHaversine * 1e-9) + (_worstSinHalf * 1e-15) + 1e-30;
 
         public void Offer(double distance, in Entry entry)
         {
@@ -324,10 +382,22 @@ internal sealed class ShardEntries
                 }
                 _heap[0] = new GeoNeighbor(entry.Id, entry.Location, entry.LastSeen, distance);
                 SiftDown(0);
+                UpdateWorst();
                 return;
             }
             _heap[_count] = new GeoNeighbor(entry.Id, entry.Location, entry.LastSeen, distance);
             SiftUp(_count++);
+            if (_count == _heap.Length)
+            {
+                UpdateWorst();
+            }
+        }
+
+        /// <summary>The haversine term of the worst distance kept: sin²(d / 2R).</summary>
+        private void UpdateWorst()
+        {
+            _worstSinHalf = Math.Sin(_heap[0].DistanceMeters / (2 * GeoMath.EarthRadiusMeters));
+            _worstHaversine = _worstSinHalf * _worstSinHalf;
         }
 
         public readonly ImmutableArray<GeoNeighbor> ToSortedArray()
