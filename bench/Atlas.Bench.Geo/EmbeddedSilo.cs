@@ -85,12 +85,13 @@ internal sealed class CountingGeoIndexStore(IGeoIndexStore inner) : IGeoIndexSto
     public Task<IReadOnlyList<GeoCandidate>> LoadAsync(string shard, CancellationToken cancellationToken = default) =>
         inner.LoadAsync(shard, cancellationToken);
 
-    public async Task WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals,
+    public async Task<bool> WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals,
         CancellationToken cancellationToken = default)
     {
+        bool held;
         try
         {
-            await inner.WriteAsync(shard, upserts, removals, cancellationToken);
+            held = await inner.WriteAsync(shard, upserts, removals, cancellationToken);
         }
         catch
         {
@@ -100,5 +101,6 @@ internal sealed class CountingGeoIndexStore(IGeoIndexStore inner) : IGeoIndexSto
         Interlocked.Increment(ref _writes);
         Interlocked.Add(ref _upserts, upserts.Count);
         Interlocked.Add(ref _removals, removals.Count);
+        return held;
     }
 }

@@ -48,9 +48,11 @@ internal static class GeoIndexScripts
     /// [5] u upserts, [6] g GEO entries, [7] x GEO-only removals, [8] r removals, then
     /// u (last-seen, id) pairs, u (id, position) pairs, g (lon, lat, id) triples, x ids, r ids.
     /// The caller leaves out of the GEO set the upserts Redis GEO cannot hold (|lat| &gt; 85.05112878°) and lists them as
-    /// GEO-only removals, so an earlier position of theirs does not linger there. Returns the number of stale entries swept.
+    /// GEO-only removals, so an earlier position of theirs does not linger there. Returns { whether the shard existed
+    /// before (1/0), the number of stale entries swept }.
     /// </summary>
     public const string Write = Sweep + """
+        local existed = redis.call('EXISTS', KEYS[2])
         local u, g, x, r = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
         local i = 9
         if u > 0 then
@@ -72,7 +74,7 @@ internal static class GeoIndexScripts
           in_slices('ZREM', KEYS[2], ARGV, i, r)
           in_slices('HDEL', KEYS[3], ARGV, i, r)
         end
-        return sweep(tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+        return { existed, sweep(tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])) }
         """;
 
     /// <summary>ARGV: [1] now (unix ms), [2] stale cutoff (unix ms), [3] time to live (ms). Sweeps all stale entries, then returns the positions hash (HGETALL).</summary>

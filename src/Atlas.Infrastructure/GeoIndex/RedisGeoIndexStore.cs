@@ -113,23 +113,21 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         return entries;
     }
 
-    public async Task WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals,
+    public async Task<bool> WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(shard);
         ArgumentNullException.ThrowIfNull(upserts);
         ArgumentNullException.ThrowIfNull(removals);
-        if (upserts.Count == 0 && removals.Count == 0)
-        {
-            return;
-        }
         var arguments = WriteArguments(upserts, removals, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        var swept = (long)(await RunAsync(shard, "write", db => EvaluateAsync(db, GeoIndexScripts.Write, Keys(shard), arguments), cancellationToken)
+        var result = (RedisResult[])(await RunAsync(shard, "write", db => EvaluateAsync(db, GeoIndexScripts.Write, Keys(shard), arguments), cancellationToken)
             .ConfigureAwait(false))!;
+        var swept = (long)result[1];
         if (swept > 0)
         {
             LogSwept(swept, shard);
         }
+        return (long)result[0] == 1;
     }
 
     private RedisValue[] WriteArguments(IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, long now)

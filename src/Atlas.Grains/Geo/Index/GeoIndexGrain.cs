@@ -13,7 +13,8 @@ namespace Atlas.Grains.Geo.Index;
 /// <remarks>
 /// A batch is written in the background, one at a time: the shard keeps answering and accepting positions while the
 /// store works, and while the store is down. A batch whose write fails goes back into the pending changes (unless newer
-/// changes for the same drivers replaced it) and is written at a later flush.
+/// changes for the same drivers replaced it) and is written at a later flush. A store that lost the shard (a Redis
+/// restarted without persistence) is noticed at the next write, and the shard writes all its fresh entries again.
 /// </remarks>
 public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoIndexOptions> options, TimeProvider time, ILogger<GeoIndexGrain> logger)
     : Grain, IGeoIndexGrain
@@ -28,6 +29,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
     private IGrainTimer? _flushTimer;
     private DateTimeOffset _nextPurge;
     private int _failedWrites;
+    private bool _storeHoldsEntries;
 
     private string Shard => GetPrimaryKeyString();
 
@@ -37,6 +39,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         {
             _entries.Set(entry);
         }
+        _storeHoldsEntries = _entries.Count > 0;
         _nextPurge = time.GetUtcNow() + options.Value.EntryTimeToLive;
         _flushTimer = RegisterGrainTimer(static (grain, _) => grain.StartFlush(), this,
             new GrainTimerCreationOptions(options.Value.FlushInterval, options.Value.FlushInterval) { Interleave = true });
@@ -112,12 +115,17 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         }
         try
         {
-            await store.WriteAsync(Shard, upserts, removals);
+            var held = await store.WriteAsync(Shard, upserts, removals);
             if (_failedWrites > 0)
             {
                 LogWritesResumed(Shard, _failedWrites);
                 _failedWrites = 0;
             }
+            if (!held && _storeHoldsEntries)
+            {
+                ResendFreshEntries();
+            }
+            _storeHoldsEntries = _entries.Count > 0;
         }
         catch (Exception exception)
         {
@@ -135,6 +143,21 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         {
             _writing.Clear();
         }
+    }
+
+    /// <summary>The store lost what this shard wrote before: queue every fresh entry for the next flush.</summary>
+    private void ResendFreshEntries()
+    {
+        var cutoff = time.GetUtcNow() - options.Value.EntryTimeToLive;
+        var resent = 0;
+        foreach (var entry in _entries.All())
+        {
+            if (entry.LastSeen >= cutoff && _pending.TryAdd(entry.Id, entry))
+            {
+                resent++;
+            }
+        }
+        LogStoreLostShard(Shard, resent);
     }
 
     private void PurgeExpired()
@@ -156,6 +179,9 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
 
     [LoggerMessage(LogLevel.Information, "Geo index shard {Shard} writes to its store again after {Failures} failed attempt(s)")]
     private partial void LogWritesResumed(string shard, int failures);
+
+    [LoggerMessage(LogLevel.Warning, "Geo index shard {Shard} found its store had lost its entries (restarted without persistence?); writing {Count} fresh entries again")]
+    private partial void LogStoreLostShard(string shard, int count);
 
     [LoggerMessage(LogLevel.Warning, "Geo index shard {Shard} deactivated with {Count} change(s) its store did not take; drivers' next positions restore them")]
     private partial void LogChangesLost(string shard, int count);

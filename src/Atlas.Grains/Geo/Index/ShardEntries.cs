@@ -80,6 +80,18 @@ internal sealed class ShardEntries
         return true;
     }
 
+    /// <summary>Every entry, in no particular order.</summary>
+    public IEnumerable<GeoCandidate> All()
+    {
+        foreach (var bucket in _buckets)
+        {
+            for (var i = 0; i < bucket.Count; i++)
+            {
+                yield return new GeoCandidate(bucket.Entries[i].Id, bucket.Entries[i].Location, bucket.Entries[i].LastSeen);
+            }
+        }
+    }
+
     /// <summary>Removes the entries last seen before <paramref name="cutoff"/>; returns their ids.</summary>
     public List<string> RemoveOlderThan(DateTimeOffset cutoff)
     {
