@@ -84,7 +84,7 @@ public static class NearbyScenario
             progress.WriteLine($"nearby: checked {samples} queries against a brute-force scan in {clock.Elapsed.TotalSeconds:0.0} s: atlas {atlasMismatches} mismatches, baseline {naiveMismatches} (vs the positions Redis stores; {naiveMismatchesVsExact} vs the exact positions)");
 
             // ---- Throughput and latency -------------------------------------------------------------------------------
-            await RunResultWarmUpAsync(AtlasQuery, queries);
+            await WarmUpAsync(AtlasQuery, queries);
             var atlasRun = await RunResult.TimedAsync(Concurrency, duration, i => AtlasQuery(queries[i & (queries.Length - 1)]));
             progress.WriteLine($"nearby: atlas    {atlasRun.PerSecond,10:N0} queries/s  p50 {atlasRun.PercentileMs(50):0.000} ms  p99 {atlasRun.PercentileMs(99):0.000} ms");
             var naiveRun = await RunResult.TimedAsync(Concurrency, duration, i => NaiveQuery(queries[i & (queries.Length - 1)]));
@@ -211,7 +211,7 @@ public static class NearbyScenario
         return true;
     }
 
-    private static async Task RunResultWarmUpAsync(Func<GeoPoint, Task<IReadOnlyList<GeoNeighbor>>> query, GeoPoint[] points)
+    private static async Task WarmUpAsync(Func<GeoPoint, Task<IReadOnlyList<GeoNeighbor>>> query, GeoPoint[] points)
     {
         // JIT and tiered compilation settle before the timed run.
         await RunResult.TimedAsync(Concurrency, TimeSpan.FromSeconds(1), i => query(points[(points.Length - 1) - (int)(i % points.Length)]));
