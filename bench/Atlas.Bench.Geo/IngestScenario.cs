@@ -12,7 +12,8 @@ namespace Atlas.Bench.Geo;
 /// Location updates of available drivers. Atlas: <see cref="IDriverGrain.UpdateLocation"/> on the driver grains of an
 /// embedded silo, each accepted position going one-way to its index shard, which writes batches to Redis; the clock
 /// stops when Redis holds every driver's last position. Baseline: the same updates as raw GEOADDs (one per update) on
-/// one key from one client, pipelined. Both against the same Redis in the same run.
+/// one key from one client, pipelined. Both against the same Redis in the same run, taking turns (baseline, Atlas,
+/// baseline, Atlas, each pass on the next rounds of updates); the best pass of each is reported.
 /// </summary>
 public static class IngestScenario
 {
@@ -23,6 +24,7 @@ public static class IngestScenario
     private const double Target = 0.25;
     private const int BaselineBatch = 1_000;
     private const int BaselineBatchesInFlight = 4;
+    private const int Passes = 2;
 
     /// <summary>Runs against the Redis named by <c>ATLAS_TEST_REDIS</c>.</summary>
     public static Task<JsonObject> RunAsync(bool quick, TextWriter progress) => RunAsync(quick, progress, BenchRedis.FromEnvironment());
@@ -86,69 +88,59 @@ public static class IngestScenario
             }
             var start = DateTimeOffset.UtcNow;
             DateTimeOffset StampOf(int update) => start.AddMilliseconds(1 + (update / drivers));
-            var lastStamp = StampOf(updates - 1);
+            var perPass = updates / Passes;
 
-            // ---- Atlas ------------------------------------------------------------------------------------------------
-            var writesBefore = silo.Writes.Writes;
-            var upsertsBefore = silo.Writes.Upserts;
-            clock.Restart();
-            await WindowedAsync(updates, InFlight, i =>
-                silo.Grains.GetGrain<IDriverGrain>(city.Ids[i % drivers]).UpdateLocation(positions[i], StampOf(i)));
-            var acknowledged = clock.Elapsed;
-            await BenchRedis.WaitUntilAsync(async () => await BenchRedis.CountSeenAsync(silo, shards, lastStamp) == drivers,
-                TimeSpan.FromSeconds(120), "the last positions to reach Redis");
-            var atlasElapsed = clock.Elapsed;
-            var writes = silo.Writes.Writes - writesBefore;
-            var written = silo.Writes.Upserts - upsertsBefore;
-            var atlasRate = updates / atlasElapsed.TotalSeconds;
-            progress.WriteLine($"ingest: atlas    {atlasRate,10:N0} updates/s  (acknowledged in {acknowledged.TotalSeconds:0.00} s, in Redis after {atlasElapsed.TotalSeconds:0.00} s; {writes:N0} shard writes carrying {written:N0} positions)");
-
-            // ---- Baseline: one GEOADD per update, pipelined from one client -------------------------------------------
-            // Of the pipelines tried on this machine (16, 256 or 4,096 commands in flight, batches of 16 or 1,000, fire
-            // and forget), batches of 1,000 commands with 4 batches in flight were the fastest.
-            clock.Restart();
-            var inFlight = new Queue<Task>();
-            for (var first = 0; first < updates; first += BaselineBatch)
+            // ---- The sides take turns, each pass on the next rounds of updates; the best pass of each counts ----------
+            var atlasPasses = new List<AtlasPass>();
+            var naivePasses = new List<double>();
+            for (var pass = 0; pass < Passes; pass++)
             {
-                var batch = db.CreateBatch();
-                Task last = Task.CompletedTask;
-                for (var i = first; i < Math.Min(updates, first + BaselineBatch); i++)
-                {
-                    last = batch.GeoAddAsync(naiveKey, positions[i].Longitude, positions[i].Latitude, city.Ids[i % drivers]);
-                }
-                batch.Execute();
-                inFlight.Enqueue(last); // replies come in order: the last one means the whole batch was applied
-                if (inFlight.Count == BaselineBatchesInFlight)
-                {
-                    await inFlight.Dequeue();
-                }
-            }
-            await Task.WhenAll(inFlight);
-            var naiveElapsed = clock.Elapsed;
-            var naiveRate = updates / naiveElapsed.TotalSeconds;
-            progress.WriteLine($"ingest: baseline {naiveRate,10:N0} updates/s  (a GEOADD per update, pipelined in batches of {BaselineBatch:N0}, {BaselineBatchesInFlight} in flight; {naiveElapsed.TotalSeconds:0.00} s)");
+                var first = pass * perPass;
+                var naiveRate = await RunBaselineAsync(db, naiveKey, city, positions, first, perPass);
+                naivePasses.Add(naiveRate);
+                progress.WriteLine($"ingest: pass {pass + 1} baseline {naiveRate,10:N0} updates/s  (a GEOADD per update, pipelined in batches of {BaselineBatch:N0}, {BaselineBatchesInFlight} in flight)");
 
-            var ratio = atlasRate / naiveRate;
+                var writesBefore = silo.Writes.Writes;
+                var upsertsBefore = silo.Writes.Upserts;
+                var lastStamp = StampOf(first + perPass - 1);
+                clock.Restart();
+                await WindowedAsync(perPass, InFlight, n =>
+                    silo.Grains.GetGrain<IDriverGrain>(city.Ids[(first + n) % drivers]).UpdateLocation(positions[first + n], StampOf(first + n)));
+                var acknowledged = clock.Elapsed;
+                await BenchRedis.WaitUntilAsync(async () => await BenchRedis.CountSeenAsync(silo, shards, lastStamp) == drivers,
+                    TimeSpan.FromSeconds(120), "the last positions to reach Redis");
+                var atlas = new AtlasPass(perPass / clock.Elapsed.TotalSeconds, acknowledged, clock.Elapsed,
+                    silo.Writes.Writes - writesBefore, silo.Writes.Upserts - upsertsBefore);
+                atlasPasses.Add(atlas);
+                progress.WriteLine($"ingest: pass {pass + 1} atlas    {atlas.Rate,10:N0} updates/s  (acknowledged in {acknowledged.TotalSeconds:0.00} s, in Redis after {atlas.InRedis.TotalSeconds:0.00} s; {atlas.Writes:N0} shard writes carrying {atlas.Written:N0} positions)");
+            }
+            var best = atlasPasses.MaxBy(p => p.Rate)!;
+            var bestNaive = naivePasses.Max();
+
+            var ratio = best.Rate / bestNaive;
             return new JsonObject
             {
                 ["scenario"] = "ingest",
                 ["quick"] = quick,
                 ["drivers"] = drivers,
                 ["updates"] = updates,
+                ["passes"] = Passes,
+                ["updates_per_pass"] = perPass,
                 ["atlas"] = new JsonObject
                 {
-                    ["how"] = $"IDriverGrain.UpdateLocation ({InFlight} in flight) on an embedded silo -> one-way IGeoIndexGrain.Upsert -> batched Lua writes to Redis; timed until Redis holds every last position",
-                    ["updates_per_s"] = Math.Round(atlasRate, 1),
-                    ["acknowledged_s"] = Math.Round(acknowledged.TotalSeconds, 3),
-                    ["in_redis_s"] = Math.Round(atlasElapsed.TotalSeconds, 3),
-                    ["shard_writes"] = writes,
-                    ["positions_written"] = written,
+                    ["how"] = $"IDriverGrain.UpdateLocation ({InFlight} in flight) on an embedded silo -> one-way IGeoIndexGrain.Upsert -> batched Lua writes to Redis; timed until Redis holds every driver's last position",
+                    ["updates_per_s"] = Math.Round(best.Rate, 1),
+                    ["updates_per_s_by_pass"] = new JsonArray([.. atlasPasses.Select(p => (JsonNode)Math.Round(p.Rate, 1))]),
+                    ["acknowledged_s"] = Math.Round(best.Acknowledged.TotalSeconds, 3),
+                    ["in_redis_s"] = Math.Round(best.InRedis.TotalSeconds, 3),
+                    ["shard_writes"] = best.Writes,
+                    ["positions_written"] = best.Written,
                 },
                 ["baseline"] = new JsonObject
                 {
                     ["how"] = $"GEOADD key lon lat id per update on one key from one client, pipelined in batches of {BaselineBatch} with {BaselineBatchesInFlight} batches in flight",
-                    ["updates_per_s"] = Math.Round(naiveRate, 1),
-                    ["seconds"] = Math.Round(naiveElapsed.TotalSeconds, 3),
+                    ["updates_per_s"] = Math.Round(bestNaive, 1),
+                    ["updates_per_s_by_pass"] = new JsonArray([.. naivePasses.Select(r => (JsonNode)Math.Round(r, 1))]),
                 },
                 ["ratio"] = Math.Round(ratio, 3),
                 ["target"] = Target,
@@ -164,6 +156,36 @@ public static class IngestScenario
             }
         }
     }
+
+    /// <summary>
+    /// The baseline: one GEOADD per update on one key, pipelined from one client. Of the pipelines tried on this machine
+    /// (16, 256 or 4,096 commands in flight, batches of 16 or 1,000, fire and forget), batches of 1,000 commands with 4
+    /// batches in flight were the fastest. Returns updates per second, timed until the last reply.
+    /// </summary>
+    private static async Task<double> RunBaselineAsync(IDatabase db, string key, BenchCity city, GeoPoint[] positions, int first, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        var inFlight = new Queue<Task>();
+        for (var start = first; start < first + count; start += BaselineBatch)
+        {
+            var batch = db.CreateBatch();
+            Task last = Task.CompletedTask;
+            for (var i = start; i < Math.Min(first + count, start + BaselineBatch); i++)
+            {
+                last = batch.GeoAddAsync(key, positions[i].Longitude, positions[i].Latitude, city.Ids[i % city.Count]);
+            }
+            batch.Execute();
+            inFlight.Enqueue(last); // replies come in order: the last one means the whole batch was applied
+            if (inFlight.Count == BaselineBatchesInFlight)
+            {
+                await inFlight.Dequeue();
+            }
+        }
+        await Task.WhenAll(inFlight);
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private sealed record AtlasPass(double Rate, TimeSpan Acknowledged, TimeSpan InRedis, long Writes, long Written);
 
     /// <summary>Runs <paramref name="operation"/> for 0..count-1 in order, with at most <paramref name="window"/> in flight.</summary>
     private static async Task WindowedAsync(int count, int window, Func<int, Task> operation)

@@ -12,7 +12,8 @@ namespace Atlas.Bench.Geo;
 /// shard). Atlas answers with <see cref="DriverSearch.FindNearestAsync"/> over the Redis-backed index shards of an
 /// embedded silo; the baseline is the seeds' naive query, <c>GEOSEARCH key FROMLONLAT lon lat BYRADIUS 5 km ASC COUNT 10</c>
 /// on one key holding every driver, at the same concurrency against the same Redis. Both are checked against a
-/// brute-force scan on a sample of queries.
+/// brute-force scan on a sample of queries. The sides take turns (baseline, Atlas, baseline, Atlas) and the best pass of
+/// each is reported, so that a burst of load from elsewhere on a shared machine does not decide the ratio.
 /// </summary>
 public static class NearbyScenario
 {
@@ -22,19 +23,20 @@ public static class NearbyScenario
     private const double RadiusMeters = 5_000;
     private const int Concurrency = 64;
     private const double Target = 20;
+    private const int Passes = 2;
 
     /// <summary>Runs against the Redis named by <c>ATLAS_TEST_REDIS</c>.</summary>
     public static Task<JsonObject> RunAsync(bool quick, TextWriter progress) => RunAsync(quick, progress, BenchRedis.FromEnvironment());
 
     public static async Task<JsonObject> RunAsync(bool quick, TextWriter progress, string redisConfiguration)
     {
-        var duration = TimeSpan.FromSeconds(quick ? 5 : 20);
+        var duration = TimeSpan.FromSeconds(quick ? 4 : 10);
         var samples = quick ? 60 : 300;
         var runId = Guid.NewGuid().ToString("N")[..8];
         var naiveKey = $"atlas:bench:{runId}:naive";
         var prefix = $"atlas:bench:{runId}:geo:";
 
-        progress.WriteLine($"nearby: {Drivers:N0} drivers over {CitySideMeters / 1000:0} km x {CitySideMeters / 1000:0} km, nearest {K} within {RadiusMeters / 1000:0} km, {Concurrency} concurrent queries, {duration.TotalSeconds:0} s per side");
+        progress.WriteLine($"nearby: {Drivers:N0} drivers over {CitySideMeters / 1000:0} km x {CitySideMeters / 1000:0} km, nearest {K} within {RadiusMeters / 1000:0} km, {Concurrency} concurrent queries, {Passes} passes of {duration.TotalSeconds:0} s per side");
         var city = new BenchCity(Drivers, CitySideMeters, seed: 20261122);
         var queries = Enumerable.Range(0, 1 << 16).Select(_ => city.RandomPoint()).ToArray();
         var seenAt = DateTimeOffset.UtcNow;
@@ -83,12 +85,21 @@ public static class NearbyScenario
             }
             progress.WriteLine($"nearby: checked {samples} queries against a brute-force scan in {clock.Elapsed.TotalSeconds:0.0} s: atlas {atlasMismatches} mismatches, baseline {naiveMismatches} (vs the positions Redis stores; {naiveMismatchesVsExact} vs the exact positions)");
 
-            // ---- Throughput and latency -------------------------------------------------------------------------------
+            // ---- Throughput and latency: the sides take turns; the best pass of each counts ---------------------------
             await WarmUpAsync(AtlasQuery, queries);
-            var atlasRun = await RunResult.TimedAsync(Concurrency, duration, i => AtlasQuery(queries[i & (queries.Length - 1)]));
-            progress.WriteLine($"nearby: atlas    {atlasRun.PerSecond,10:N0} queries/s  p50 {atlasRun.PercentileMs(50):0.000} ms  p99 {atlasRun.PercentileMs(99):0.000} ms");
-            var naiveRun = await RunResult.TimedAsync(Concurrency, duration, i => NaiveQuery(queries[i & (queries.Length - 1)]));
-            progress.WriteLine($"nearby: baseline {naiveRun.PerSecond,10:N0} queries/s  p50 {naiveRun.PercentileMs(50):0.000} ms  p99 {naiveRun.PercentileMs(99):0.000} ms");
+            var atlasRuns = new List<RunResult>();
+            var naiveRuns = new List<RunResult>();
+            for (var pass = 1; pass <= Passes; pass++)
+            {
+                var naive = await RunResult.TimedAsync(Concurrency, duration, i => NaiveQuery(queries[i & (queries.Length - 1)]));
+                naiveRuns.Add(naive);
+                progress.WriteLine($"nearby: pass {pass} baseline {naive.PerSecond,10:N0} queries/s  p50 {naive.PercentileMs(50):0.000} ms  p99 {naive.PercentileMs(99):0.000} ms");
+                var atlas = await RunResult.TimedAsync(Concurrency, duration, i => AtlasQuery(queries[i & (queries.Length - 1)]));
+                atlasRuns.Add(atlas);
+                progress.WriteLine($"nearby: pass {pass} atlas    {atlas.PerSecond,10:N0} queries/s  p50 {atlas.PercentileMs(50):0.000} ms  p99 {atlas.PercentileMs(99):0.000} ms");
+            }
+            var atlasRun = atlasRuns.MaxBy(r => r.PerSecond)!;
+            var naiveRun = naiveRuns.MaxBy(r => r.PerSecond)!;
 
             var ratio = atlasRun.PerSecond / naiveRun.PerSecond;
             return new JsonObject
@@ -100,13 +111,15 @@ public static class NearbyScenario
                 ["k"] = K,
                 ["radius_m"] = RadiusMeters,
                 ["concurrency"] = Concurrency,
-                ["seconds_per_side"] = duration.TotalSeconds,
+                ["passes"] = Passes,
+                ["seconds_per_pass"] = duration.TotalSeconds,
                 ["atlas"] = new JsonObject
                 {
                     ["how"] = "DriverSearch.FindNearestAsync (1 -> 2.5 -> 5 km) over Redis-backed index shards on an embedded silo",
                     ["shards"] = shards.Count,
                     ["queries"] = atlasRun.Operations,
                     ["queries_per_s"] = Math.Round(atlasRun.PerSecond, 1),
+                    ["queries_per_s_by_pass"] = PerPass(atlasRuns),
                     ["p50_ms"] = Math.Round(atlasRun.PercentileMs(50), 3),
                     ["p99_ms"] = Math.Round(atlasRun.PercentileMs(99), 3),
                     ["checked"] = samples,
@@ -117,6 +130,7 @@ public static class NearbyScenario
                     ["how"] = $"GEOSEARCH key FROMLONLAT lon lat BYRADIUS {RadiusMeters / 1000:0} km ASC COUNT {K} on one key of {Drivers} drivers",
                     ["queries"] = naiveRun.Operations,
                     ["queries_per_s"] = Math.Round(naiveRun.PerSecond, 1),
+                    ["queries_per_s_by_pass"] = PerPass(naiveRuns),
                     ["p50_ms"] = Math.Round(naiveRun.PercentileMs(50), 3),
                     ["p99_ms"] = Math.Round(naiveRun.PercentileMs(99), 3),
                     ["checked"] = samples,
@@ -137,6 +151,8 @@ public static class NearbyScenario
             }
         }
     }
+
+    private static JsonArray PerPass(List<RunResult> runs) => new([.. runs.Select(r => (JsonNode)Math.Round(r.PerSecond, 1))]);
 
     private static HashSet<string> LoadedShards(BenchCity city, double cellSize) =>
         city.Positions.Select(p => GeoIndexShards.Key(VehicleType.Economy, p, cellSize)).ToHashSet();

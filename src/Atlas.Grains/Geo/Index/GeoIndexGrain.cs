@@ -50,13 +50,14 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         _flushTimer?.Dispose();
         await _write;
         PurgeExpired();
-        if (_pending.Count > 0)
+        // A second write takes what the first found the store had lost; a store that is down fails both quickly.
+        for (var attempt = 0; attempt < 2 && _pending.Count > 0; attempt++)
         {
             await WriteBatchAsync();
-            if (_pending.Count > 0)
-            {
-                LogChangesLost(Shard, _pending.Count);
-            }
+        }
+        if (_pending.Count > 0)
+        {
+            LogChangesLost(Shard, _pending.Count);
         }
     }
 
@@ -157,7 +158,10 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
                 resent++;
             }
         }
-        LogStoreLostShard(Shard, resent);
+        if (resent > 0)
+        {
+            LogStoreLostShard(Shard, resent);
+        }
     }
 
     private void PurgeExpired()
