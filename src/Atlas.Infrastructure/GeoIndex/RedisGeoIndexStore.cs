@@ -182,11 +182,7 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         return arguments;
     }
 
-    private RedisKey[] Keys(string shard)
-    {
-        var geo = GeoKey(shard);
-        return [geo, $"{geo}:seen", $"{geo}:at"];
-    }
+    private RedisKey[] Keys(string shard) => [GeoKey(shard), SeenKey(shard), PositionsKey(shard)];
 
     private static bool FitsGeoSet(GeoPoint location) => Math.Abs(location.Latitude) <= MaxGeoLatitude;
 
