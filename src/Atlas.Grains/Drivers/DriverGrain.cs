@@ -24,6 +24,8 @@ public sealed class DriverGrain(
     private readonly DriverOptions _options = driverOptions.Value;
     private readonly double _cellSize = indexOptions.Value.CellSizeDegrees;
     private string? _indexedShard;
+    private IGeoIndexGrain? _indexedGrain;
+    private GeoCell _indexedCell;
     private bool _tripDirty;
     private IGrainTimer? _checkpointTimer;
 
@@ -314,13 +316,21 @@ public sealed class DriverGrain(
         {
             return;
         }
-        var shard = GeoIndexShards.Key(Driver.VehicleType, location, _cellSize);
-        if (_indexedShard is not null && _indexedShard != shard)
+        // Positions come every few seconds and mostly stay in their cell: the shard's key and reference are made only
+        // when the cell changes (the vehicle type changes only through LeaveIndex, which forgets them).
+        var cell = GeoCell.FromPoint(location, _cellSize);
+        if (_indexedGrain is null || cell != _indexedCell)
         {
-            _ = GrainFactory.GetGrain<IGeoIndexGrain>(_indexedShard).Remove(DriverId);
+            var shard = GeoIndexShards.Key(Driver.VehicleType, cell);
+            if (_indexedGrain is not null && _indexedShard != shard)
+            {
+                _ = _indexedGrain.Remove(DriverId);
+            }
+            _indexedShard = shard;
+            _indexedCell = cell;
+            _indexedGrain = GrainFactory.GetGrain<IGeoIndexGrain>(shard);
         }
-        _indexedShard = shard;
-        _ = GrainFactory.GetGrain<IGeoIndexGrain>(shard).Upsert(DriverId, location, at);
+        _ = _indexedGrain.Upsert(DriverId, location, at);
     }
 
     private void LeaveIndex()
@@ -331,6 +341,7 @@ public sealed class DriverGrain(
             _ = GrainFactory.GetGrain<IGeoIndexGrain>(shard).Remove(DriverId);
         }
         _indexedShard = null;
+        _indexedGrain = null;
     }
 
     // ---- Trip checkpoints -----------------------------------------------------------------------------------

@@ -14,10 +14,19 @@ public static class GeoMath
     {
         var lat1 = ToRadians(a.Latitude);
         var lat2 = ToRadians(b.Latitude);
-        var sinHalfDLat = Math.Sin((lat2 - lat1) / 2);
-        var sinHalfDLon = Math.Sin(ToRadians(b.Longitude - a.Longitude) / 2);
+        return DistanceMeters(lat1, Math.Cos(lat1), a.Longitude, lat2, Math.Cos(lat2), b.Longitude);
+    }
 
-        var h = (sinHalfDLat * sinHalfDLat) + (Math.Cos(lat1) * Math.Cos(lat2) * sinHalfDLon * sinHalfDLon);
+    /// <summary>
+    /// <see cref="DistanceMeters(GeoPoint, GeoPoint)"/> with each latitude given in radians with its cosine, for callers
+    /// that compute those once per point: the same arithmetic in the same order, so the same result to the last bit.
+    /// </summary>
+    internal static double DistanceMeters(double lat1Radians, double cosLat1, double lon1Degrees, double lat2Radians, double cosLat2, double lon2Degrees)
+    {
+        var sinHalfDLat = Math.Sin((lat2Radians - lat1Radians) / 2);
+        var sinHalfDLon = Math.Sin(ToRadians(lon2Degrees - lon1Degrees) / 2);
+
+        var h = (sinHalfDLat * sinHalfDLat) + (cosLat1 * cosLat2 * sinHalfDLon * sinHalfDLon);
 
         // Rounding can push h a hair above 1 for antipodal points, which would make Asin return NaN.
         h = Math.Clamp(h, 0.0, 1.0);

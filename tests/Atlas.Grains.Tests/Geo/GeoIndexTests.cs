@@ -1,6 +1,7 @@
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Tests.Domain;
 using static Atlas.Grains.Tests.RideScenario;
 
 namespace Atlas.Grains.Tests.Geo;
@@ -36,6 +37,73 @@ public sealed class GeoIndexTests(RidesFixture fixture)
 
             var expected = NearestSearch.Nearest(drivers, center, k, 5_000, freshSince);
             Assert.Equal(expected.Select(e => e.Id), found.Select(f => f.Id));
+        }
+    }
+
+    [Fact]
+    public async Task The_sharded_index_is_exact_for_drivers_and_searches_on_cell_borders()
+    {
+        var random = new Random(7);
+        var options = new GeoIndexOptions();
+        var corner = GeoCell.FromPoint(new GeoPoint(-33.9, 18.4), options.CellSizeDegrees);
+        // Coordinates on the lines of cells and of the shards' buckets: on borders, on corners, and between.
+        GeoPoint OnBorders() => new(
+            corner.MinLatitude + (random.Next(-20, 21) * options.CellSizeDegrees / 10),
+            corner.MinLongitude + (random.Next(-20, 21) * options.CellSizeDegrees / 10));
+
+        await AssertShardedSearchExactAsync(random, options, Drivers(random, "border", 1_500, OnBorders), 80, OnBorders);
+    }
+
+    [Fact]
+    public async Task The_sharded_index_is_exact_across_the_antimeridian()
+    {
+        var random = new Random(8);
+        var options = new GeoIndexOptions();
+        GeoPoint NearAntimeridian() => new(random.Between(-0.1, 0.1), random.Next(2) == 0 ? random.Between(179.9, 180) : random.Between(-180, -179.9));
+
+        await AssertShardedSearchExactAsync(random, options, Drivers(random, "antimeridian", 1_500, NearAntimeridian), 80, () =>
+            random.Next(4) == 0 ? new GeoPoint(random.Between(-0.1, 0.1), 180) : NearAntimeridian());
+    }
+
+    [Theory]
+    [InlineData(90)]
+    [InlineData(-90)]
+    public async Task The_sharded_index_is_exact_around_a_pole(double pole)
+    {
+        var random = new Random(pole > 0 ? 9 : 10);
+        // Cells of 1°, so a search around the pole, which covers every column, asks 360 shards rather than 7,200.
+        var options = new GeoIndexOptions { CellSizeDegrees = 1 };
+        GeoPoint NearPole() => new(Math.Sign(pole) * random.Between(89.92, 90), random.Between(-180, 180));
+
+        await AssertShardedSearchExactAsync(random, options, Drivers(random, $"pole{pole}", 400, NearPole), 30, NearPole);
+    }
+
+    private static GeoCandidate[] Drivers(Random random, string prefix, int count, Func<GeoPoint> at)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return Enumerable.Range(0, count).Select(i => new GeoCandidate($"{prefix}-{i}", at(), now.AddSeconds(-random.Next(0, 60)))).ToArray();
+    }
+
+    /// <summary>Indexes the drivers, then checks random searches against a brute-force scan of all of them.</summary>
+    private async Task AssertShardedSearchExactAsync(Random random, GeoIndexOptions options, GeoCandidate[] drivers, int queries, Func<GeoPoint> center)
+    {
+        foreach (var driver in drivers)
+        {
+            await fixture.GrainFactory.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(VehicleType.Premium, driver.Location, options.CellSizeDegrees))
+                .Upsert(driver.Id, driver.Location, driver.LastSeen);
+        }
+        var search = new DriverSearch(fixture.GrainFactory, options);
+        var freshSince = DateTimeOffset.UtcNow.AddSeconds(-30);
+        for (var q = 0; q < queries; q++)
+        {
+            var at = center();
+            var k = 1 + random.Next(12);
+
+            var found = await search.FindNearestAsync(at, VehicleType.Premium, k, freshSince);
+
+            var expected = NearestSearch.Nearest(drivers, at, k, RadiusSteps.Default.MaxMeters, freshSince);
+            Assert.True(expected.SequenceEqual(found),
+                $"Search {q} at ({at.Latitude}, {at.Longitude}), k={k}: expected [{string.Join(", ", expected.Select(e => e.Id))}], found [{string.Join(", ", found.Select(f => f.Id))}].");
         }
     }
 

@@ -11,7 +11,11 @@ public interface IGeoIndexStore
     Task<IReadOnlyList<GeoCandidate>> LoadAsync(string shard, CancellationToken cancellationToken = default);
 
     /// <summary>Writes a batch of changes to one shard: upserts and removals by id.</summary>
-    Task WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, CancellationToken cancellationToken = default);
+    /// <returns>
+    /// Whether the store held entries of the shard before this write. False for a new shard, and for one the store
+    /// lost (e.g. a Redis restarted without persistence): a shard that wrote entries before then writes them all again.
+    /// </returns>
+    Task<bool> WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An index store in memory, shared by the silos of one process.</summary>
@@ -22,9 +26,10 @@ public sealed class InMemoryGeoIndexStore : IGeoIndexStore
     public Task<IReadOnlyList<GeoCandidate>> LoadAsync(string shard, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<GeoCandidate>>(_shards.TryGetValue(shard, out var entries) ? entries.Values.ToArray() : []);
 
-    public Task WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, CancellationToken cancellationToken = default)
+    public Task<bool> WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, CancellationToken cancellationToken = default)
     {
         var entries = _shards.GetOrAdd(shard, _ => new());
+        var held = !entries.IsEmpty;
         foreach (var id in removals)
         {
             entries.TryRemove(id, out _);
@@ -33,6 +38,6 @@ public sealed class InMemoryGeoIndexStore : IGeoIndexStore
         {
             entries[candidate.Id] = candidate;
         }
-        return Task.CompletedTask;
+        return Task.FromResult(held);
     }
 }
