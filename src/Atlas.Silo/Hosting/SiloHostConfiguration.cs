@@ -8,6 +8,7 @@ using Atlas.Actors.Postgres;
 using Atlas.Actors.Redis;
 using Atlas.Actors.Reminders;
 using Atlas.Grains.Hosting;
+using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.Ledger;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +52,7 @@ public static class SiloHostConfiguration
             silo.UsePostgresReminders(postgres, o => o.ServiceId = clusterId);
         });
         builder.Services.AddPostgresLedger(postgres, o => o.ServiceId = clusterId);
+        builder.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
         builder.Services.AddAtlasGrains(configuration);
         return builder;
     }
