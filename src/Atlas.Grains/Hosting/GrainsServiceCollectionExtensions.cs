@@ -1,6 +1,7 @@
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo.Index;
+using Atlas.Grains.Idempotency;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +16,7 @@ public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
     /// Options (bound from <paramref name="configuration"/> sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>,
-    /// <c>GeoIndex</c> when given), fare policies, and in-memory ledger and index stores unless others are registered.
+    /// <c>GeoIndex</c>, <c>Idempotency</c> when given), fare policies, and in-memory ledger and index stores unless others are registered.
     /// </summary>
     public static IServiceCollection AddAtlasGrains(this IServiceCollection services, IConfiguration? configuration = null)
     {
@@ -23,12 +24,14 @@ public static class GrainsServiceCollectionExtensions
         var driverOptions = services.AddOptions<DriverOptions>();
         var dispatchOptions = services.AddOptions<DispatchOptions>();
         var indexOptions = services.AddOptions<GeoIndexOptions>();
+        var idempotencyOptions = services.AddOptions<IdempotencyOptions>();
         if (configuration is not null)
         {
             fareOptions.Bind(configuration.GetSection(FareOptions.SectionName));
             driverOptions.Bind(configuration.GetSection(DriverOptions.SectionName));
             dispatchOptions.Bind(configuration.GetSection(DispatchOptions.SectionName));
             indexOptions.Bind(configuration.GetSection(GeoIndexOptions.SectionName));
+            idempotencyOptions.Bind(configuration.GetSection(IdempotencyOptions.SectionName));
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FareOptions>, FareOptionsValidator>());
         services.TryAddSingleton(sp => new FarePolicies(sp.GetRequiredService<IOptions<FareOptions>>().Value));
