@@ -44,7 +44,7 @@ public static class ExceptionProblems
             ("from", e.From.ToWireName()), ("to", e.To.ToWireName())),
         OfferNotFoundException e => Conflict("offer-not-found", "No such offer", e.Message, ("order_id", e.RideId)),
         OfferExpiredException e => Conflict("offer-expired", "Offer expired", e.Message, ("order_id", e.RideId)),
-        RideClosedException e => Conflict("ride-closed", "Ride closed", e.Message, ("order_id", e.RideId), ("status", e.Status.ToWireName())),
+        RideClosedException e => Conflict("ride-closed", "Ride closed", e.Message, ("order_id", e.RideId), ("ride_status", e.Status.ToWireName())),
         RiderHasOpenRideException e => Conflict("open-ride-exists", "Open ride exists", e.Message, ("open_order_id", e.OpenRideId)),
         RideAlreadyExistsException e => Conflict("ride-exists", "Ride exists", e.Message, ("order_id", e.RideId)),
         IdempotencyConflictException e => Conflict("reference-conflict", "Reference already used", e.Message, ("reference", e.Reference)),

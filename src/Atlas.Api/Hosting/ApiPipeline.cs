@@ -11,9 +11,19 @@ namespace Atlas.Api.Hosting;
 /// <summary>The HTTP side of the API: services, and the middleware order (which matters, so it is written once, here).</summary>
 public static class ApiPipeline
 {
+    /// <summary>Where the apps already call the API when nothing else is configured.</summary>
+    public const string DefaultUrl = "http://0.0.0.0:8085";
+
     /// <summary>JSON conventions, problem details, auth, rate limits, OpenAPI, health and metrics.</summary>
     public static WebApplicationBuilder AddAtlasApi(this WebApplicationBuilder builder)
     {
+        // ASPNETCORE_URLS, --urls, ASPNETCORE_HTTP_PORTS or Kestrel:Endpoints win; a default in appsettings would not let them.
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]) &&
+            string.IsNullOrEmpty(configuration["https_ports"]) && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
         builder.Services.AddApiJson();
         builder.Services.AddApiErrors();
         builder.Services.AddApiAuthentication();

@@ -64,7 +64,9 @@ internal sealed class HttpMetricsMiddleware(RequestDelegate next)
     {
         if (context.GetEndpoint() is RouteEndpoint endpoint && context.Features.Get<RouteTemplateFeature>() is { } feature)
         {
-            feature.Route = endpoint.RoutePattern.RawText ?? HttpMetrics.UnmatchedRoute;
+            // A group's own route ("/wallet" + "") reads "/wallet/"; label it as the apps call it.
+            var route = endpoint.RoutePattern.RawText ?? HttpMetrics.UnmatchedRoute;
+            feature.Route = route.Length > 1 ? route.TrimEnd('/') : route;
         }
         return next(context);
     };
