@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -29,7 +28,6 @@ public static class HttpScenario
     private const int Connections = 64;
     private const int DriversPerConnection = 256; // 16 384 drivers: each sends about once a second at 16 k requests/s
 
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     public static async Task<JsonObject> RunAsync(bool quick, TextWriter progress)
     {
@@ -43,8 +41,8 @@ public static class HttpScenario
         LoadResult baseline;
         await using (var bare = await BareServer.StartAsync())
         {
-            var load = new LoadGenerator(bare.Address, Connections);
-            baseline = await load.RunAsync((w, s) => LocationRequest(w, s, positions, token: null), warmup, measure);
+            var load = new LoadGenerator(bare.Endpoint, Connections);
+            baseline = await load.RunAsync((w, s, buffer) => LocationRequest(w, s, positions, authorizations: null, bare.Endpoint, buffer), warmup, measure);
         }
         progress.WriteLine($"http: baseline {Describe(baseline)}");
 
@@ -55,12 +53,15 @@ public static class HttpScenario
             api.Start();
             var tokens = api.Services.GetRequiredService<TokenService>();
             var authorizations = Enumerable.Range(0, drivers).Select(i => "Bearer " + tokens.Issue(DriverId(i), Roles.Driver).AccessToken).ToArray();
-            var load = new LoadGenerator(api.Address, Connections);
+            var load = new LoadGenerator(api.Endpoint, Connections);
             // Each driver's first update registers it: done before the clock runs, as in a platform that is up.
-            var failed = await load.PrimeAsync(Enumerable.Range(0, drivers)
-                .Select<int, Func<HttpRequestMessage>>(i => () => Request(i, positions[i], authorizations[i])).ToArray());
+            var failed = await load.PrimeAsync(drivers, i =>
+            {
+                var buffer = new byte[8192];
+                return buffer[..Request(i, positions[i], authorizations[i], api.Endpoint, 0, buffer)];
+            });
             progress.WriteLine($"http: registered {drivers} drivers ({failed} failed)");
-            atlas = await load.RunAsync((w, s) => LocationRequest(w, s, positions, authorizations), warmup, measure);
+            atlas = await load.RunAsync((w, s, buffer) => LocationRequest(w, s, positions, authorizations, api.Endpoint, buffer), warmup, measure);
         }
         progress.WriteLine($"http: atlas {Describe(atlas)}");
 
@@ -81,25 +82,25 @@ public static class HttpScenario
     }
 
     /// <summary>Worker <paramref name="worker"/> cycles through its own drivers, so one driver's updates never overlap.</summary>
-    private static HttpRequestMessage LocationRequest(int worker, long sequence, (double Lat, double Long)[] positions, string[]? token)
+    private static int LocationRequest(int worker, long sequence, (double Lat, double Long)[] positions, string[]? authorizations, IPEndPoint host, Span<byte> buffer)
     {
         var driver = worker + Connections * (int)(sequence % DriversPerConnection);
-        return Request(driver, positions[driver], token?[driver], jitter: sequence);
+        return Request(driver, positions[driver], authorizations?[driver], host, sequence, buffer);
     }
 
-    private static HttpRequestMessage Request(int driver, (double Lat, double Long) at, string? authorization, long jitter = 0)
+    /// <summary>Writes the whole HTTP/1.1 request: the same body for both servers, a bearer token for Atlas.</summary>
+    private static int Request(int driver, (double Lat, double Long) at, string? authorization, IPEndPoint host, long jitter, Span<byte> buffer)
     {
         // A few metres of movement per update, so every update really moves the driver in the index.
         var lat = at.Lat + (jitter % 7) * 0.00001;
-        var body = string.Create(CultureInfo.InvariantCulture,
-            $$"""{"user_id":"{{DriverId(driver)}}","latitude":{{lat:R}},"longitude":{{at.Long:R}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, "/driver/location") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
-        request.Content.Headers.ContentType = Json;
-        if (authorization is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", authorization);
-        }
-        return request;
+        Span<byte> body = stackalloc byte[256];
+        var bodyLength = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $$"""{"user_id":"{{DriverId(driver)}}","latitude":{{lat:R}},"longitude":{{at.Long:R}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}"""), body);
+        var head = string.Create(CultureInfo.InvariantCulture,
+            $"POST /driver/location HTTP/1.1\r\nHost: {host}\r\n{(authorization is null ? "" : "Authorization: " + authorization + "\r\n")}Content-Type: application/json\r\nContent-Length: {bodyLength}\r\n\r\n");
+        var headLength = Encoding.ASCII.GetBytes(head, buffer);
+        body[..bodyLength].CopyTo(buffer[headLength..]);
+        return headLength + bodyLength;
     }
 
     private static string DriverId(int index) => "bench-driver-" + index.ToString(CultureInfo.InvariantCulture);
@@ -134,7 +135,7 @@ public static class HttpScenario
     /// <summary>Atlas.Api's own Program on Kestrel (loopback), in production mode, with its default limits.</summary>
     private sealed class AtlasServer(int port) : WebApplicationFactory<Program>
     {
-        public Uri Address { get; } = new($"http://127.0.0.1:{port}");
+        public IPEndPoint Endpoint { get; } = new(IPAddress.Loopback, port);
 
         public void Start()
         {
@@ -147,16 +148,17 @@ public static class HttpScenario
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
-            builder.UseSetting("urls", Address.ToString());
+            builder.UseSetting("urls", $"http://{Endpoint}");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Atlas", "Warning");
+            builder.UseSetting("Logging:LogLevel:Atlas.Actors", "Warning");
         }
     }
 
     /// <summary>The baseline: a minimal Kestrel endpoint that reads the same JSON body and answers like Atlas.</summary>
-    private sealed class BareServer(WebApplication app, Uri address) : IAsyncDisposable
+    private sealed class BareServer(WebApplication app, IPEndPoint endpoint) : IAsyncDisposable
     {
-        public Uri Address { get; } = address;
+        public IPEndPoint Endpoint { get; } = endpoint;
 
         public static async Task<BareServer> StartAsync()
         {
@@ -168,7 +170,7 @@ public static class HttpScenario
             var app = builder.Build();
             app.MapPost("/driver/location", (BareLocation location) => TypedResults.Ok(new BareAnswer(location.Latitude is not null)));
             await app.StartAsync();
-            return new BareServer(app, new Uri($"http://127.0.0.1:{port}"));
+            return new BareServer(app, new IPEndPoint(IPAddress.Loopback, port));
         }
 
         public async ValueTask DisposeAsync()

@@ -4,70 +4,58 @@ using System.Net;
 namespace Atlas.Bench.Http;
 
 /// <summary>
-/// A closed-loop load generator: <c>connections</c> workers, each with its own connection (the handler allows exactly
-/// that many), sending one request, reading the whole response, then sending the next. Requests during the warm-up
-/// are not counted; during the measurement every latency is kept, so percentiles are exact.
+/// A closed-loop load generator: <c>connections</c> workers, each on its own keep-alive connection
+/// (<see cref="RawHttpConnection"/>), sending one request, reading the whole response, then sending the next.
+/// Requests during the warm-up are not counted; during the measurement every latency is kept, so percentiles are exact.
 /// </summary>
-public sealed class LoadGenerator(Uri baseAddress, int connections)
+public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
 {
-    /// <summary>Builds worker <paramref name="worker"/>'s <paramref name="sequence"/>-th request.</summary>
-    public delegate HttpRequestMessage RequestFactory(int worker, long sequence);
+    /// <summary>Writes worker <paramref name="worker"/>'s <paramref name="sequence"/>-th request into <paramref name="destination"/>; returns its length.</summary>
+    public delegate int RequestWriter(int worker, long sequence, Span<byte> destination);
 
-    public async Task<LoadResult> RunAsync(RequestFactory next, TimeSpan warmup, TimeSpan measure, CancellationToken cancellationToken = default)
+    private const int MaxRequestBytes = 8 * 1024;
+
+    public async Task<LoadResult> RunAsync(RequestWriter write, TimeSpan warmup, TimeSpan measure)
     {
-        using var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        };
-        using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var state = new RunState();
         var workers = new Worker[connections];
         for (var i = 0; i < connections; i++)
         {
-            workers[i] = new Worker(i, client, next, state);
+            workers[i] = new Worker(i, await RawHttpConnection.ConnectAsync(endpoint), write, state);
         }
-        var tasks = workers.Select(w => Task.Run(w.RunAsync, cancellationToken)).ToArray();
+        var tasks = workers.Select(w => Task.Run(w.RunAsync)).ToArray();
 
-        await Task.Delay(warmup, cancellationToken);
+        await Task.Delay(warmup);
         Volatile.Write(ref state.Phase, RunState.Measuring);
         var started = Stopwatch.GetTimestamp();
-        await Task.Delay(measure, cancellationToken);
+        await Task.Delay(measure);
         Volatile.Write(ref state.Phase, RunState.Stopped);
         var elapsed = Stopwatch.GetElapsedTime(started);
         await Task.WhenAll(tasks);
 
         var latencies = workers.SelectMany(w => w.Latencies).ToArray();
         Array.Sort(latencies);
-        var errors = workers.Sum(w => w.Errors);
         return new LoadResult(
             latencies.Length / elapsed.TotalSeconds,
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.99),
             latencies.Length,
-            errors,
+            workers.Sum(w => w.Errors),
             workers.SelectMany(w => w.ErrorSamples).Take(5).ToArray());
     }
 
-    /// <summary>Sends every request once, unmeasured (e.g. to register every driver before the clock runs).</summary>
-    public async Task<int> PrimeAsync(IReadOnlyList<Func<HttpRequestMessage>> requests)
+    /// <summary>Sends requests 0 … <paramref name="count"/>-1 once each, unmeasured; returns how many failed.</summary>
+    public async Task<int> PrimeAsync(int count, Func<int, byte[]> request)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false, UseCookies = false };
-        using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var failures = 0;
-        var index = -1;
+        var next = -1;
         await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
+            using var connection = await RawHttpConnection.ConnectAsync(endpoint);
             int i;
-            while ((i = Interlocked.Increment(ref index)) < requests.Count)
+            while ((i = Interlocked.Increment(ref next)) < count)
             {
-                using var request = requests[i]();
-                using var response = await client.SendAsync(request);
-                if (!response.IsSuccessStatusCode)
+                if (await connection.SendAsync(request(i)) is < 200 or >= 300)
                 {
                     Interlocked.Increment(ref failures);
                 }
@@ -81,14 +69,13 @@ public sealed class LoadGenerator(Uri baseAddress, int connections)
 
     private sealed class RunState
     {
-        public const int WarmingUp = 0;
         public const int Measuring = 1;
         public const int Stopped = 2;
 
         public int Phase;
     }
 
-    private sealed class Worker(int id, HttpClient client, RequestFactory next, RunState state)
+    private sealed class Worker(int id, RawHttpConnection connection, RequestWriter write, RunState state)
     {
         public List<long> Latencies { get; } = new(1 << 16);
 
@@ -98,7 +85,8 @@ public sealed class LoadGenerator(Uri baseAddress, int connections)
 
         public async Task RunAsync()
         {
-            var buffer = new byte[4096];
+            using var _ = connection;
+            var buffer = new byte[MaxRequestBytes];
             long sequence = 0;
             while (true)
             {
@@ -107,39 +95,41 @@ public sealed class LoadGenerator(Uri baseAddress, int connections)
                 {
                     return;
                 }
-                using var request = next(id, sequence++);
+                var length = write(id, sequence++, buffer);
                 var started = Stopwatch.GetTimestamp();
-                var ok = false;
+                int status;
                 string? failure = null;
                 try
                 {
-                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                    await using var body = await response.Content.ReadAsStreamAsync();
-                    while (await body.ReadAsync(buffer) > 0)
-                    {
-                    }
-                    ok = response.IsSuccessStatusCode;
-                    failure = ok ? null : $"{(int)response.StatusCode}";
+                    status = await connection.SendAsync(buffer.AsMemory(0, length));
                 }
                 catch (Exception exception)
                 {
+                    status = 0;
                     failure = exception.GetType().Name + ": " + exception.Message;
                 }
                 var ticks = Stopwatch.GetTimestamp() - started;
-                if (phase == RunState.Measuring && Volatile.Read(ref state.Phase) == RunState.Measuring)
+                if (phase != RunState.Measuring || Volatile.Read(ref state.Phase) != RunState.Measuring)
                 {
-                    if (ok)
+                    if (failure is not null)
                     {
-                        Latencies.Add(ticks);
+                        return; // the connection is gone; a warm-up failure shows in the measured count
                     }
-                    else
-                    {
-                        Errors++;
-                        if (ErrorSamples.Count < 3)
-                        {
-                            ErrorSamples.Add(failure!);
-                        }
-                    }
+                    continue;
+                }
+                if (status is >= 200 and < 300)
+                {
+                    Latencies.Add(ticks);
+                    continue;
+                }
+                Errors++;
+                if (ErrorSamples.Count < 3)
+                {
+                    ErrorSamples.Add(failure ?? status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                if (failure is not null)
+                {
+                    return;
                 }
             }
         }

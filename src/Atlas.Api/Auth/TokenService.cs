@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -15,6 +16,11 @@ public sealed class TokenService
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
     private readonly SigningCredentials _credentials;
     private readonly TokenValidationParameters _validation;
+
+    // Validating a JWT (decode, parse, HMAC, claims) costs far more than the request it guards, and an app sends the
+    // same token for an hour: each token is validated once and its principal reused until the token expires.
+    private readonly ConcurrentDictionary<string, ValidatedToken> _validated = new(StringComparer.Ordinal);
+    private const int MaxCachedTokens = 100_000;
 
     public TokenService(IOptions<AuthOptions> options, TimeProvider time)
     {
@@ -59,7 +65,34 @@ public sealed class TokenService
     }
 
     /// <summary>The caller a token stands for, or why it is refused.</summary>
-    public async Task<TokenCheck> ValidateAsync(string token)
+    public ValueTask<TokenCheck> ValidateAsync(string token)
+    {
+        if (_validated.TryGetValue(token, out var known))
+        {
+            if (_time.GetUtcNow().UtcDateTime <= known.Expires + _options.ClockSkew)
+            {
+                return ValueTask.FromResult(new TokenCheck(known.Principal, null));
+            }
+            _validated.TryRemove(token, out _);
+        }
+        return new ValueTask<TokenCheck>(ValidateAndRememberAsync(token));
+    }
+
+    private async Task<TokenCheck> ValidateAndRememberAsync(string token)
+    {
+        var check = await ValidateUncachedAsync(token);
+        if (check.Principal is { } principal && check.Expires is { } expires)
+        {
+            if (_validated.Count >= MaxCachedTokens)
+            {
+                _validated.Clear(); // crude but bounded: the next requests validate again
+            }
+            _validated[token] = new ValidatedToken(principal, expires);
+        }
+        return check;
+    }
+
+    private async Task<TokenCheck> ValidateUncachedAsync(string token)
     {
         var result = await _handler.ValidateTokenAsync(token, _validation);
         if (!result.IsValid)
@@ -72,7 +105,7 @@ public sealed class TokenService
         {
             return new TokenCheck(null, "The token does not name a valid user and role.");
         }
-        return new TokenCheck(new ClaimsPrincipal(identity), null);
+        return new TokenCheck(new ClaimsPrincipal(identity), null, result.SecurityToken.ValidTo);
     }
 
     /// <summary>Checks with the injected clock (tests move it); the handler's own check would use the system clock.</summary>
@@ -97,5 +130,8 @@ public sealed class TokenService
 /// <summary>A token and its expiry.</summary>
 public sealed record IssuedToken(string AccessToken, DateTimeOffset ExpiresAt);
 
-/// <summary>A validated principal, or the reason a token was refused.</summary>
-public sealed record TokenCheck(ClaimsPrincipal? Principal, string? Failure);
+/// <summary>A validated principal (and when its token expires), or the reason a token was refused.</summary>
+public sealed record TokenCheck(ClaimsPrincipal? Principal, string? Failure, DateTime? Expires = null);
+
+/// <summary>A token validated before, kept with its principal until it expires.</summary>
+internal sealed record ValidatedToken(ClaimsPrincipal Principal, DateTime Expires);

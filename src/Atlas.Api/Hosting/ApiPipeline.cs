@@ -45,12 +45,13 @@ public static class ApiPipeline
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSwaggerUI(options =>
+        // Only /docs goes through the Swagger UI middleware (it matches paths with a regular expression).
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(options =>
         {
             options.RoutePrefix = "docs";
             options.SwaggerEndpoint("/openapi/v1.json", "Atlas API v1");
             options.DocumentTitle = "Atlas API";
-        });
+        }));
         app.UseRouting();
         app.Use(HttpMetricsMiddleware.CaptureRoute);
         app.UseAuthentication();

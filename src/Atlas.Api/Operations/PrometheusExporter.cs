@@ -163,9 +163,25 @@ public sealed class PrometheusExporter : IDisposable
     /// <summary>What one instrument feeds: its family, how values combine, and its meter's tags.</summary>
     private sealed class InstrumentBinding(MetricFamily family, RecordMode mode, (string Key, string Value)[] meterTags)
     {
+        // Measurements happen on every request: find the series by the tags themselves, without building label text.
+        private readonly ConcurrentDictionary<TagKey, MetricSeries> _byTags = new();
+
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var series = family.Series(Labels(tags));
+            MetricSeries series;
+            if (tags.Length <= TagKey.Capacity)
+            {
+                var key = new TagKey(tags);
+                if (!_byTags.TryGetValue(key, out series!))
+                {
+                    series = family.Series(Labels(tags));
+                    _byTags.TryAdd(key, series);
+                }
+            }
+            else
+            {
+                series = family.Series(Labels(tags));
+            }
             switch (mode)
             {
                 case RecordMode.Add:
@@ -205,6 +221,36 @@ public sealed class PrometheusExporter : IDisposable
             }
             return text.ToString();
         }
+    }
+
+    /// <summary>Up to four tags, compared by key and value, as a dictionary key that needs no allocation.</summary>
+    private readonly struct TagKey : IEquatable<TagKey>
+    {
+        public const int Capacity = 4;
+
+        private readonly int _count;
+        private readonly KeyValuePair<string, object?> _t0, _t1, _t2, _t3;
+
+        public TagKey(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            _count = tags.Length;
+            _t0 = tags.Length > 0 ? tags[0] : default;
+            _t1 = tags.Length > 1 ? tags[1] : default;
+            _t2 = tags.Length > 2 ? tags[2] : default;
+            _t3 = tags.Length > 3 ? tags[3] : default;
+        }
+
+        public bool Equals(TagKey other) =>
+            _count == other._count && Same(_t0, other._t0) && Same(_t1, other._t1) && Same(_t2, other._t2) && Same(_t3, other._t3);
+
+        public override bool Equals(object? obj) => obj is TagKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(_count, Hash(_t0), Hash(_t1), Hash(_t2), Hash(_t3));
+
+        private static bool Same(KeyValuePair<string, object?> a, KeyValuePair<string, object?> b) =>
+            string.Equals(a.Key, b.Key, StringComparison.Ordinal) && Equals(a.Value, b.Value);
+
+        private static int Hash(KeyValuePair<string, object?> tag) => HashCode.Combine(tag.Key, tag.Value);
     }
 
     private sealed class LabelOrder : IComparer<(string Key, string Value)>
