@@ -31,39 +31,48 @@ public static class HttpScenario
 
     public static async Task<JsonObject> RunAsync(bool quick, TextWriter progress)
     {
+        // The machine is shared and its load drifts: the two servers take turns, several short rounds each, and each
+        // side's rounds are pooled, so both see the same conditions.
+        var rounds = quick ? 2 : 4;
         var warmup = TimeSpan.FromSeconds(quick ? 3 : 5);
-        var measure = TimeSpan.FromSeconds(quick ? 8 : 20);
+        var measure = TimeSpan.FromSeconds(quick ? 4 : 8);
+        var settle = TimeSpan.FromMilliseconds(500);
         var drivers = Connections * DriversPerConnection;
         var positions = DriverPositions(drivers);
-        progress.WriteLine($"http: {Connections} connections, {drivers} drivers, warm-up {warmup.TotalSeconds:0} s, measure {measure.TotalSeconds:0} s per server");
+        progress.WriteLine($"http: {Connections} connections, {drivers} drivers, {rounds} rounds of {measure.TotalSeconds:0} s per server");
 
-        // Baseline: bare Kestrel, same body, same generator.
-        LoadResult baseline;
-        await using (var bare = await BareServer.StartAsync())
+        await using var bare = await BareServer.StartAsync();
+        await using var api = new AtlasServer(FreePort());
+        api.Start();
+        var tokens = api.Services.GetRequiredService<TokenService>();
+        var authorizations = Enumerable.Range(0, drivers).Select(i => "Bearer " + tokens.Issue(DriverId(i), Roles.Driver).AccessToken).ToArray();
+        var bareLoad = new LoadGenerator(bare.Endpoint, Connections);
+        var atlasLoad = new LoadGenerator(api.Endpoint, Connections);
+        LoadGenerator.RequestWriter bareRequest = (w, s, buffer) => LocationRequest(w, s, positions, authorizations: null, bare.Endpoint, buffer);
+        LoadGenerator.RequestWriter atlasRequest = (w, s, buffer) => LocationRequest(w, s, positions, authorizations, api.Endpoint, buffer);
+
+        // Each driver's first update registers it: done before the clock runs, as in a platform that is up.
+        var failed = await atlasLoad.PrimeAsync(drivers, i =>
         {
-            var load = new LoadGenerator(bare.Endpoint, Connections);
-            baseline = await load.RunAsync((w, s, buffer) => LocationRequest(w, s, positions, authorizations: null, bare.Endpoint, buffer), warmup, measure);
+            var buffer = new byte[8192];
+            return buffer[..Request(i, positions[i], authorizations[i], api.Endpoint, 0, buffer)];
+        });
+        progress.WriteLine($"http: registered {drivers} drivers ({failed} failed)");
+        await bareLoad.RunAsync(bareRequest, warmup, TimeSpan.Zero);
+        await atlasLoad.RunAsync(atlasRequest, warmup, TimeSpan.Zero);
+
+        var baselineRounds = new List<LoadResult>();
+        var atlasRounds = new List<LoadResult>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            baselineRounds.Add(await bareLoad.RunAsync(bareRequest, settle, measure));
+            atlasRounds.Add(await atlasLoad.RunAsync(atlasRequest, settle, measure));
+            progress.WriteLine($"http: round {round}: baseline {Describe(baselineRounds[^1])}; atlas {Describe(atlasRounds[^1])}");
         }
+        var baseline = LoadResult.Combine(baselineRounds);
+        var atlas = LoadResult.Combine(atlasRounds);
         progress.WriteLine($"http: baseline {Describe(baseline)}");
-
-        // Atlas: the real Program on Kestrel, embedded silo and all.
-        LoadResult atlas;
-        await using (var api = new AtlasServer(FreePort()))
-        {
-            api.Start();
-            var tokens = api.Services.GetRequiredService<TokenService>();
-            var authorizations = Enumerable.Range(0, drivers).Select(i => "Bearer " + tokens.Issue(DriverId(i), Roles.Driver).AccessToken).ToArray();
-            var load = new LoadGenerator(api.Endpoint, Connections);
-            // Each driver's first update registers it: done before the clock runs, as in a platform that is up.
-            var failed = await load.PrimeAsync(drivers, i =>
-            {
-                var buffer = new byte[8192];
-                return buffer[..Request(i, positions[i], authorizations[i], api.Endpoint, 0, buffer)];
-            });
-            progress.WriteLine($"http: registered {drivers} drivers ({failed} failed)");
-            atlas = await load.RunAsync((w, s, buffer) => LocationRequest(w, s, positions, authorizations, api.Endpoint, buffer), warmup, measure);
-        }
-        progress.WriteLine($"http: atlas {Describe(atlas)}");
+        progress.WriteLine($"http: atlas    {Describe(atlas)}");
 
         var ratio = atlas.RequestsPerSecond / baseline.RequestsPerSecond;
         return new JsonObject
@@ -72,7 +81,7 @@ public static class HttpScenario
             ["quick"] = quick,
             ["connections"] = Connections,
             ["drivers"] = drivers,
-            ["measure_s"] = measure.TotalSeconds,
+            ["measure_s"] = measure.TotalSeconds * rounds,
             ["atlas"] = Summary(atlas),
             ["baseline"] = Summary(baseline),
             ["ratio"] = Math.Round(ratio, 3),
@@ -119,10 +128,11 @@ public static class HttpScenario
         ["p99_ms"] = Math.Round(result.P99Ms, 3),
         ["requests"] = result.Requests,
         ["errors"] = result.Errors,
+        ["cpu_us_per_request"] = Math.Round(result.CpuMicrosecondsPerRequest, 1),
     };
 
     private static string Describe(LoadResult result) =>
-        string.Create(CultureInfo.InvariantCulture, $"{result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.000} ms, p99 {result.P99Ms:0.000} ms, {result.Errors} errors") +
+        string.Create(CultureInfo.InvariantCulture, $"{result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.000} ms, p99 {result.P99Ms:0.000} ms, {result.CpuMicrosecondsPerRequest:0} µs CPU/req, {result.Errors} errors") +
         (result.ErrorSamples.Length > 0 ? " (" + string.Join("; ", result.ErrorSamples) + ")" : "");
 
     internal static int FreePort()

@@ -28,18 +28,17 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
         await Task.Delay(warmup);
         Volatile.Write(ref state.Phase, RunState.Measuring);
         var started = Stopwatch.GetTimestamp();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         await Task.Delay(measure);
         Volatile.Write(ref state.Phase, RunState.Stopped);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         await Task.WhenAll(tasks);
 
-        var latencies = workers.SelectMany(w => w.Latencies).ToArray();
-        Array.Sort(latencies);
-        return new LoadResult(
-            latencies.Length / elapsed.TotalSeconds,
-            Percentile(latencies, 0.50),
-            Percentile(latencies, 0.99),
-            latencies.Length,
+        return LoadResult.From(
+            workers.SelectMany(w => w.Latencies).ToArray(),
+            elapsed,
+            cpu,
             workers.Sum(w => w.Errors),
             workers.SelectMany(w => w.ErrorSamples).Take(5).ToArray());
     }
@@ -63,9 +62,6 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
         })));
         return failures;
     }
-
-    private static double Percentile(long[] sortedTicks, double p) =>
-        sortedTicks.Length == 0 ? double.NaN : sortedTicks[Math.Min(sortedTicks.Length - 1, (int)Math.Ceiling(p * sortedTicks.Length) - 1)] * 1000.0 / Stopwatch.Frequency;
 
     private sealed class RunState
     {
@@ -136,5 +132,37 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
     }
 }
 
-/// <summary>Successful requests per second over the measurement, latency percentiles in ms, and the failures.</summary>
-public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, int Errors, string[] ErrorSamples);
+/// <summary>The latencies (Stopwatch ticks) of the successful requests of a measurement, its length, and the failures.</summary>
+/// <remarks>
+/// <see cref="CpuTime"/> is this process's CPU time during the measurement (server and generator): per request it
+/// says what a request costs, which the machine's other load does not change the way it changes throughput.
+/// </remarks>
+public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan CpuTime, int Errors, string[] ErrorSamples)
+{
+    public double CpuMicrosecondsPerRequest => Latencies.Length == 0 ? double.NaN : CpuTime.TotalMicroseconds / Latencies.Length;
+
+    public double RequestsPerSecond => Latencies.Length / Elapsed.TotalSeconds;
+
+    public double P50Ms => Percentile(0.50);
+
+    public double P99Ms => Percentile(0.99);
+
+    public long Requests => Latencies.Length;
+
+    public static LoadResult From(long[] latencies, TimeSpan elapsed, TimeSpan cpu, int errors, string[] samples)
+    {
+        Array.Sort(latencies);
+        return new LoadResult(latencies, elapsed, cpu, errors, samples);
+    }
+
+    /// <summary>Several measurements as one: all their requests over all their time.</summary>
+    public static LoadResult Combine(IReadOnlyList<LoadResult> results) => From(
+        results.SelectMany(r => r.Latencies).ToArray(),
+        TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)),
+        TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)),
+        results.Sum(r => r.Errors),
+        results.SelectMany(r => r.ErrorSamples).Take(5).ToArray());
+
+    private double Percentile(double p) =>
+        Latencies.Length == 0 ? double.NaN : Latencies[Math.Min(Latencies.Length - 1, (int)Math.Ceiling(p * Latencies.Length) - 1)] * 1000.0 / Stopwatch.Frequency;
+}

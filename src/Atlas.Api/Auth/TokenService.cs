@@ -105,7 +105,7 @@ public sealed class TokenService
         {
             return new TokenCheck(null, "The token does not name a valid user and role.");
         }
-        return new TokenCheck(new ClaimsPrincipal(identity), null, result.SecurityToken.ValidTo);
+        return new TokenCheck(new CallerPrincipal(identity, caller), null, result.SecurityToken.ValidTo);
     }
 
     /// <summary>Checks with the injected clock (tests move it); the handler's own check would use the system clock.</summary>
