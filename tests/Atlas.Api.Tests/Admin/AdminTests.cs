@@ -93,4 +93,12 @@ public sealed class AdminTests(ApiFactory api)
         Assert.Equal(777, wallet.Long("balance"));
         Assert.Equal("platform", platform.Str("wallet_id"));
     }
+
+    [Fact]
+    public async Task A_wallet_id_with_forbidden_characters_is_a_400_naming_id()
+    {
+        using var response = await api.Admin().GetAsync("/admin/wallets/user/a%20b");
+
+        await response.ValidationProblemAsync("id");
+    }
 }

@@ -66,4 +66,12 @@ public sealed class DriverProfileTests(ApiFactory api)
         var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal("urn:atlas:problem:illegal-driver-transition", problem.Str("type"));
     }
+
+    [Fact]
+    public async Task Going_offline_before_registering_is_a_404()
+    {
+        using var response = await api.Driver(Scenario.NewId("driver")).PostAsync("/driver/offline");
+
+        await response.ProblemAsync(HttpStatusCode.NotFound);
+    }
 }

@@ -115,4 +115,15 @@ public sealed class OfferTests(ApiFactory api)
 
         await response.ValidationProblemAsync("order_id");
     }
+
+    [Fact]
+    public async Task Declining_with_no_offer_is_a_409()
+    {
+        var (_, driver) = await _scenario.OnlineDriverAsync(Scenario.RandomSpot());
+
+        using var response = await driver.PostAsync("/driver/offer/decline");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal("urn:atlas:problem:offer-not-found", problem.Str("type"));
+    }
 }

@@ -89,4 +89,12 @@ public sealed class OrderStatusTests(ApiFactory api)
         Assert.Equal("FINISHED", only.Str("status"));
         Assert.Null(history["current_order_id"]);
     }
+
+    [Fact]
+    public async Task A_driver_history_limit_that_is_not_a_number_is_a_400_naming_limit()
+    {
+        using var response = await api.Driver(Scenario.NewId("driver")).GetAsync("/driver/rides?limit=ten");
+
+        await response.ValidationProblemAsync("limit");
+    }
 }
