@@ -7,15 +7,16 @@ using Microsoft.Extensions.Logging;
 namespace Atlas.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The API with its embedded silo, in memory, with test timings: short offers and payment retries, fast index
-/// flushes, and per-caller limits high enough that tests do not trip them by accident.
+/// The API with its embedded silo, in memory, with test timings: offers that expire in 10 s (long enough for a test
+/// on a loaded machine to answer, short enough to see), payment retries every second, fast index flushes, and
+/// per-caller limits high enough that tests do not trip them by accident.
 /// </summary>
 public class ApiFactory : WebApplicationFactory<Program>
 {
     /// <summary>Settings every test host gets; subclasses add or override.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("Dispatch:OfferTimeout", "00:00:05"),
+        new("Dispatch:OfferTimeout", "00:00:10"),
         new("Dispatch:PaymentRetryInterval", "00:00:01"),
         new("GeoIndex:FlushInterval", "00:00:00.050"),
         new("RateLimits:PerCaller:PermitLimit", "100000"),
