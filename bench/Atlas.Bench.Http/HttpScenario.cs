@@ -34,7 +34,7 @@ public static class HttpScenario
         // The machine is shared and its load drifts: the two servers take turns, several short rounds each, and each
         // side's rounds are pooled, so both see the same conditions.
         var rounds = quick ? 2 : 4;
-        var warmup = TimeSpan.FromSeconds(quick ? 3 : 5);
+        var warmup = TimeSpan.FromSeconds(quick ? 2 : 5);
         var measure = TimeSpan.FromSeconds(quick ? 4 : 8);
         var settle = TimeSpan.FromMilliseconds(500);
         var drivers = Connections * DriversPerConnection;
@@ -129,10 +129,11 @@ public static class HttpScenario
         ["requests"] = result.Requests,
         ["errors"] = result.Errors,
         ["cpu_us_per_request"] = Math.Round(result.CpuMicrosecondsPerRequest, 1),
+        ["gc_pause_ms"] = Math.Round(result.GcPause.TotalMilliseconds, 1),
     };
 
     private static string Describe(LoadResult result) =>
-        string.Create(CultureInfo.InvariantCulture, $"{result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.000} ms, p99 {result.P99Ms:0.000} ms, {result.CpuMicrosecondsPerRequest:0} µs CPU/req, {result.Errors} errors") +
+        string.Create(CultureInfo.InvariantCulture, $"{result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.000} ms, p99 {result.P99Ms:0.000} ms, {result.CpuMicrosecondsPerRequest:0} µs CPU/req, GC paused {result.GcPause.TotalMilliseconds:0} ms ({result.Gen2Collections} gen2), {result.Errors} errors") +
         (result.ErrorSamples.Length > 0 ? " (" + string.Join("; ", result.ErrorSamples) + ")" : "");
 
     internal static int FreePort()

@@ -29,16 +29,22 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
         Volatile.Write(ref state.Phase, RunState.Measuring);
         var started = Stopwatch.GetTimestamp();
         var cpuBefore = Environment.CpuUsage.TotalTime;
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
         await Task.Delay(measure);
         Volatile.Write(ref state.Phase, RunState.Stopped);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+        var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        var gen2 = GC.CollectionCount(2) - gen2Before;
         await Task.WhenAll(tasks);
 
         return LoadResult.From(
             workers.SelectMany(w => w.Latencies).ToArray(),
             elapsed,
             cpu,
+            paused,
+            gen2,
             workers.Sum(w => w.Errors),
             workers.SelectMany(w => w.ErrorSamples).Take(5).ToArray());
     }
@@ -137,7 +143,7 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
 /// <see cref="CpuTime"/> is this process's CPU time during the measurement (server and generator): per request it
 /// says what a request costs, which the machine's other load does not change the way it changes throughput.
 /// </remarks>
-public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan CpuTime, int Errors, string[] ErrorSamples)
+public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan CpuTime, TimeSpan GcPause, int Gen2Collections, int Errors, string[] ErrorSamples)
 {
     public double CpuMicrosecondsPerRequest => Latencies.Length == 0 ? double.NaN : CpuTime.TotalMicroseconds / Latencies.Length;
 
@@ -149,10 +155,10 @@ public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan Cpu
 
     public long Requests => Latencies.Length;
 
-    public static LoadResult From(long[] latencies, TimeSpan elapsed, TimeSpan cpu, int errors, string[] samples)
+    public static LoadResult From(long[] latencies, TimeSpan elapsed, TimeSpan cpu, TimeSpan paused, int gen2, int errors, string[] samples)
     {
         Array.Sort(latencies);
-        return new LoadResult(latencies, elapsed, cpu, errors, samples);
+        return new LoadResult(latencies, elapsed, cpu, paused, gen2, errors, samples);
     }
 
     /// <summary>Several measurements as one: all their requests over all their time.</summary>
@@ -160,6 +166,8 @@ public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan Cpu
         results.SelectMany(r => r.Latencies).ToArray(),
         TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)),
         TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)),
+        TimeSpan.FromTicks(results.Sum(r => r.GcPause.Ticks)),
+        results.Sum(r => r.Gen2Collections),
         results.Sum(r => r.Errors),
         results.SelectMany(r => r.ErrorSamples).Take(5).ToArray());
 
