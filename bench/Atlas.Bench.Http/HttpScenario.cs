@@ -130,10 +130,11 @@ public static class HttpScenario
         ["errors"] = result.Errors,
         ["cpu_us_per_request"] = Math.Round(result.CpuMicrosecondsPerRequest, 1),
         ["gc_pause_ms"] = Math.Round(result.GcPause.TotalMilliseconds, 1),
+        ["allocated_bytes_per_request"] = Math.Round(result.AllocatedBytesPerRequest, 0),
     };
 
     private static string Describe(LoadResult result) =>
-        string.Create(CultureInfo.InvariantCulture, $"{result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.000} ms, p99 {result.P99Ms:0.000} ms, {result.CpuMicrosecondsPerRequest:0} µs CPU/req, GC paused {result.GcPause.TotalMilliseconds:0} ms ({result.Gen2Collections} gen2), {result.Errors} errors") +
+        string.Create(CultureInfo.InvariantCulture, $"{result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.000} ms, p99 {result.P99Ms:0.000} ms, {result.CpuMicrosecondsPerRequest:0} µs CPU/req, {result.AllocatedBytesPerRequest:0} B/req, GC paused {result.GcPause.TotalMilliseconds:0} ms ({result.Gen2Collections} gen2), {result.Errors} errors") +
         (result.ErrorSamples.Length > 0 ? " (" + string.Join("; ", result.ErrorSamples) + ")" : "");
 
     internal static int FreePort()

@@ -31,12 +31,14 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
         var cpuBefore = Environment.CpuUsage.TotalTime;
         var pausedBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         await Task.Delay(measure);
         Volatile.Write(ref state.Phase, RunState.Stopped);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
         var gen2 = GC.CollectionCount(2) - gen2Before;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         await Task.WhenAll(tasks);
 
         return LoadResult.From(
@@ -45,6 +47,7 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
             cpu,
             paused,
             gen2,
+            allocated,
             workers.Sum(w => w.Errors),
             workers.SelectMany(w => w.ErrorSamples).Take(5).ToArray());
     }
@@ -143,7 +146,7 @@ public sealed class LoadGenerator(IPEndPoint endpoint, int connections)
 /// <see cref="CpuTime"/> is this process's CPU time during the measurement (server and generator): per request it
 /// says what a request costs, which the machine's other load does not change the way it changes throughput.
 /// </remarks>
-public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan CpuTime, TimeSpan GcPause, int Gen2Collections, int Errors, string[] ErrorSamples)
+public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan CpuTime, TimeSpan GcPause, int Gen2Collections, long AllocatedBytes, int Errors, string[] ErrorSamples)
 {
     public double CpuMicrosecondsPerRequest => Latencies.Length == 0 ? double.NaN : CpuTime.TotalMicroseconds / Latencies.Length;
 
@@ -155,11 +158,13 @@ public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan Cpu
 
     public long Requests => Latencies.Length;
 
-    public static LoadResult From(long[] latencies, TimeSpan elapsed, TimeSpan cpu, TimeSpan paused, int gen2, int errors, string[] samples)
+    public static LoadResult From(long[] latencies, TimeSpan elapsed, TimeSpan cpu, TimeSpan paused, int gen2, long allocated, int errors, string[] samples)
     {
         Array.Sort(latencies);
-        return new LoadResult(latencies, elapsed, cpu, paused, gen2, errors, samples);
+        return new LoadResult(latencies, elapsed, cpu, paused, gen2, allocated, errors, samples);
     }
+
+    public double AllocatedBytesPerRequest => Latencies.Length == 0 ? double.NaN : (double)AllocatedBytes / Latencies.Length;
 
     /// <summary>Several measurements as one: all their requests over all their time.</summary>
     public static LoadResult Combine(IReadOnlyList<LoadResult> results) => From(
@@ -168,6 +173,7 @@ public sealed record LoadResult(long[] Latencies, TimeSpan Elapsed, TimeSpan Cpu
         TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)),
         TimeSpan.FromTicks(results.Sum(r => r.GcPause.Ticks)),
         results.Sum(r => r.Gen2Collections),
+        results.Sum(r => r.AllocatedBytes),
         results.Sum(r => r.Errors),
         results.SelectMany(r => r.ErrorSamples).Take(5).ToArray());
 
