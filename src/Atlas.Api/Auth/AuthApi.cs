@@ -62,7 +62,7 @@ public static class AuthApi
 public sealed record TokenRequest(
     [property: JsonConverter(typeof(FlexibleIdConverter))] string? UserId,
     string? Role,
-    string? ClientSecret);
+    string? ClientSecret = null);
 
 /// <summary>An issued token (OAuth 2 field names).</summary>
 public sealed record TokenResponse(string AccessToken, string TokenType, long ExpiresIn, DateTimeOffset ExpiresAt, string UserId, string Role);

@@ -14,13 +14,13 @@ public sealed record LocationUpdate(
     [property: JsonConverter(typeof(FlexibleIdConverter))] string? UserId,
     double? Latitude,
     double? Longitude,
-    [property: JsonConverter(typeof(FlexibleTimestampConverter))] DateTimeOffset? Timestamp);
+    [property: JsonConverter(typeof(FlexibleTimestampConverter))] DateTimeOffset? Timestamp = null);
 
 /// <summary>The compatible answer to a location update.</summary>
 public sealed record LocationAccepted(bool Success);
 
 /// <summary><c>PUT /driver/profile</c>: register or update the driver.</summary>
-public sealed record DriverProfileRequest(string? Name, string? VehicleType, string? City);
+public sealed record DriverProfileRequest(string? Name, string? VehicleType, string? City = null);
 
 /// <summary>A driver as the driver (or an admin) sees it.</summary>
 public sealed record DriverDetails(
@@ -49,7 +49,7 @@ public sealed record OfferDetails(string OrderId, string VehicleType, Position P
 }
 
 /// <summary><c>POST /driver/offer/accept</c> and <c>/decline</c>: the offer to answer; absent means the current one.</summary>
-public sealed record OfferAnswer([property: JsonConverter(typeof(FlexibleIdConverter))] string? OrderId);
+public sealed record OfferAnswer([property: JsonConverter(typeof(FlexibleIdConverter))] string? OrderId = null);
 
 /// <summary>The answer to a decline.</summary>
 public sealed record OfferDeclined(string OrderId, bool Declined);
@@ -58,8 +58,8 @@ public sealed record OfferDeclined(string OrderId, bool Declined);
 public sealed record OrderStatusUpdate(
     [property: JsonConverter(typeof(FlexibleIdConverter))] string? OrderId,
     string? Status,
-    [property: JsonConverter(typeof(FlexibleIdConverter))] string? DriverId,
-    string? Reason);
+    [property: JsonConverter(typeof(FlexibleIdConverter))] string? DriverId = null,
+    string? Reason = null);
 
 /// <summary>The ride's status after the driver's update.</summary>
 public sealed record OrderStatusChanged(string OrderId, string Status, DateTimeOffset UpdatedAt, long? FinalPrice, long? Charged, string Currency);

@@ -1,4 +1,5 @@
 using Atlas.Api.Auth;
+using Atlas.Api.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 
@@ -28,6 +29,23 @@ internal static class OpenApiSetup
                 BearerFormat = "JWT",
                 Description = "A token from POST /auth/token.",
             };
+            return Task.CompletedTask;
+        });
+        // Fields read by the API's own converters: describe what they accept, which the generator cannot see.
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            switch (context.JsonPropertyInfo?.CustomConverter)
+            {
+                case FlexibleIdConverter:
+                    schema.Type = JsonSchemaType.String | JsonSchemaType.Integer | JsonSchemaType.Null;
+                    schema.Description ??= "An id: a string, or a whole number.";
+                    break;
+                case FlexibleTimestampConverter:
+                    schema.Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Null;
+                    schema.Format = null;
+                    schema.Description ??= "RFC 3339 with an offset, or unix time: seconds below 1e11, milliseconds from 1e11 on.";
+                    break;
+            }
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>

@@ -20,8 +20,8 @@ public sealed record OrderRequest(
     double? PickupLong,
     double? DropoffLat,
     double? DropoffLong,
-    string? VehicleType,
-    string? City);
+    string? VehicleType = null,
+    string? City = null);
 
 /// <summary>The order as created: status <c>CREATED</c> and the fare estimate in minor units.</summary>
 public sealed record OrderCreated(string OrderId, string Status, long Price, string Currency, string VehicleType, string City, DateTimeOffset CreatedAt);
@@ -29,19 +29,19 @@ public sealed record OrderCreated(string OrderId, string Status, long Price, str
 /// <summary><c>POST /customer/ride/request</c>: find a driver for an order (created here when none is given or open).</summary>
 public sealed record RideRequestBody(
     [property: JsonConverter(typeof(FlexibleIdConverter))] string? PassengerId,
-    double? PickupLat,
-    double? PickupLong,
-    double? DropoffLat,
-    double? DropoffLong,
-    string? VehicleType,
-    [property: JsonConverter(typeof(FlexibleIdConverter))] string? OrderId,
-    string? City);
+    double? PickupLat = null,
+    double? PickupLong = null,
+    double? DropoffLat = null,
+    double? DropoffLong = null,
+    string? VehicleType = null,
+    [property: JsonConverter(typeof(FlexibleIdConverter))] string? OrderId = null,
+    string? City = null);
 
 /// <summary>The ride after the request: still <c>CREATED</c> while offered to drivers, <c>NO_DRIVER</c> if none was found.</summary>
 public sealed record RideRequested(string RideId, string OrderId, string Status, string? DriverId, long Price, string Currency, long? HeldAmount);
 
 /// <summary><c>POST /customer/order/{id}/cancel</c> (body optional).</summary>
-public sealed record CancelRequest(string? Reason);
+public sealed record CancelRequest(string? Reason = null);
 
 /// <summary>An order as its rider (or its driver, or an admin) sees it. Amounts are minor units of <see cref="Currency"/>.</summary>
 public sealed record OrderDetails(

@@ -3,7 +3,7 @@ using Atlas.Grains.Wallets;
 namespace Atlas.Api.Wallets;
 
 /// <summary><c>POST /wallet/topup</c>: <c>amount</c> in minor units (cents), <c>currency</c> code, optional <c>reference</c> that makes retries safe.</summary>
-public sealed record TopUpRequest(long? Amount, string? Currency, string? Reference);
+public sealed record TopUpRequest(long? Amount, string? Currency, string? Reference = null);
 
 /// <summary>A wallet's balances in minor units; <c>currency</c> is null until the first movement fixes it.</summary>
 public sealed record WalletDetails(string WalletId, string? Currency, long Balance, long Held, long Available, long Version, int OpenHolds)
