@@ -21,6 +21,7 @@ public static class AuthServiceCollectionExtensions
     }
 }
 
+/// <summary>Refuses to start with a short signing key or an impossible lifetime, naming the setting.</summary>
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
