@@ -1,6 +1,7 @@
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo.Index;
+using Atlas.Grains.Idempotency;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Wallets;
@@ -16,8 +17,8 @@ public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
     /// Options (bound from <paramref name="configuration"/> sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>,
-    /// <c>GeoIndex</c>, <c>Wallets</c> when given), fare policies, and in-memory ledger and index stores unless others
-    /// are registered.
+    /// <c>GeoIndex</c>, <c>Wallets</c>, <c>Idempotency</c> when given), fare policies, and in-memory ledger and index
+    /// stores unless others are registered.
     /// </summary>
     public static IServiceCollection AddAtlasGrains(this IServiceCollection services, IConfiguration? configuration = null)
     {
@@ -26,6 +27,7 @@ public static class GrainsServiceCollectionExtensions
         var dispatchOptions = services.AddOptions<DispatchOptions>();
         var indexOptions = services.AddOptions<GeoIndexOptions>();
         var walletOptions = services.AddOptions<WalletOptions>();
+        var idempotencyOptions = services.AddOptions<IdempotencyOptions>();
         if (configuration is not null)
         {
             fareOptions.Bind(configuration.GetSection(FareOptions.SectionName));
@@ -33,6 +35,7 @@ public static class GrainsServiceCollectionExtensions
             dispatchOptions.Bind(configuration.GetSection(DispatchOptions.SectionName));
             indexOptions.Bind(configuration.GetSection(GeoIndexOptions.SectionName));
             walletOptions.Bind(configuration.GetSection(WalletOptions.SectionName));
+            idempotencyOptions.Bind(configuration.GetSection(IdempotencyOptions.SectionName));
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FareOptions>, FareOptionsValidator>());
         services.TryAddSingleton(sp => new FarePolicies(sp.GetRequiredService<IOptions<FareOptions>>().Value));

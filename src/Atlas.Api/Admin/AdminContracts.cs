@@ -1,0 +1,21 @@
+using Atlas.Api.Rides;
+using Atlas.Grains.Rides;
+
+namespace Atlas.Api.Admin;
+
+/// <summary>A ride with everything the platform knows: the order, the pending offer and the timeline.</summary>
+public sealed record AdminRideDetails(OrderDetails Order, string? OfferedDriverId, DateTimeOffset? OfferExpiresAt, IReadOnlyList<TimelineEvent> Timeline)
+{
+    public static AdminRideDetails From(RideView ride) => new(
+        OrderDetails.From(ride), ride.OfferedDriverId, ride.OfferExpiresAt,
+        ride.Timeline.Select(e => new TimelineEvent(e.At, e.Name, e.Actor.ToString().ToLowerInvariant(), e.Detail)).ToArray());
+}
+
+/// <summary>One event of a ride's life.</summary>
+public sealed record TimelineEvent(DateTimeOffset At, string Name, string Actor, string? Detail);
+
+/// <summary>An available driver found near a point.</summary>
+public sealed record NearbyDriver(string DriverId, Position Location, double DistanceMeters, DateTimeOffset LastSeen);
+
+/// <summary>The nearest available drivers, nearest first.</summary>
+public sealed record NearbyDrivers(IReadOnlyList<NearbyDriver> Drivers);

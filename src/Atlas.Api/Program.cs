@@ -1,0 +1,27 @@
+using Atlas.Api.Admin;
+using Atlas.Api.Auth;
+using Atlas.Api.Drivers;
+using Atlas.Api.Hosting;
+using Atlas.Api.Operations;
+using Atlas.Api.Rides;
+using Atlas.Api.Wallets;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddAtlasPlatform();   // the silo (embedded) or cluster client, grains and storage: Hosting/PlatformComposition.cs
+builder.AddAtlasApi();        // JSON, problem details, auth, rate limits, OpenAPI, health, metrics
+
+var app = builder.Build();
+
+app.UseAtlasApi();
+app.MapOperationsApi();
+app.MapAuthApi();
+app.MapCustomerApi();
+app.MapDriverApi();
+app.MapWalletApi();
+app.MapAdminApi();
+
+app.Run();
+
+/// <summary>The entry point, public for <c>WebApplicationFactory</c> in tests and benchmarks.</summary>
+public partial class Program;

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Atlas.Actors;
+using Atlas.Actors.Persistence;
+using Atlas.Api.Errors;
+using Atlas.Grains.Drivers;
+using Atlas.Grains.Monetary;
+using Atlas.Grains.Rides;
+using Atlas.Grains.Wallets;
+using Microsoft.AspNetCore.Http;
+
+namespace Atlas.Api.Tests.Errors;
+
+/// <summary>The one exception → status mapping, case by case.</summary>
+public sealed class ExceptionProblemsTests
+{
+    private static readonly Money Eur = new(100, Currency.Eur);
+
+    public static TheoryData<Exception, int, string> Cases => new()
+    {
+        { new UnknownRideException("r"), 404, "unknown-ride" },
+        { new UnknownDriverException("d"), 404, "unknown-driver" },
+        { new IllegalRideTransitionException(RideStatus.Created, RideStatus.Started, RideActor.Driver), 409, "illegal-ride-transition" },
+        { new IllegalDriverTransitionException(DriverStatus.Offline, DriverStatus.OnTrip), 409, "illegal-driver-transition" },
+        { new OfferNotFoundException("r", "d"), 409, "offer-not-found" },
+        { new OfferExpiredException("r", "d"), 409, "offer-expired" },
+        { new RideClosedException("r", RideStatus.Finished), 409, "ride-closed" },
+        { new RiderHasOpenRideException("u", "r"), 409, "open-ride-exists" },
+        { new IdempotencyConflictException("w", "ref", "a", "b"), 409, "reference-conflict" },
+        { new InsufficientFundsException("w", Eur, Eur), 402, "insufficient-funds" },
+        { new NotRideParticipantException("r", RideActor.Rider, "u"), 403, "not-ride-participant" },
+        { new SiloUnavailableException("gone"), 503, "unavailable" },
+        { new GrainCallTimeoutException("slow"), 503, "unavailable" },
+        { new GrainStorageUnavailableException("down", "memory"), 503, "unavailable" },
+        { new InconsistentStateException("raced"), 503, "unavailable" },
+        { new LocationInFutureException("d", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow), 400, "validation" },
+        { new JsonException("bad", "$.pickup_lat", 0, 5), 400, "validation" },
+        { new BadHttpRequestException("too big", StatusCodes.Status413PayloadTooLarge), 413, "payload-too-large" },
+        { new ArgumentOutOfRangeException("limit"), 400, "invalid-argument" },
+        { new InvalidOperationException("a bug"), 500, "internal" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Each_exception_maps_to_its_status_and_type(Exception exception, int status, string code)
+    {
+        var problem = ExceptionProblems.Map(exception);
+
+        Assert.Equal(status, problem.Status);
+        Assert.Equal("urn:atlas:problem:" + code, problem.Type);
+    }
+
+    [Fact]
+    public void Unavailable_problems_ask_the_client_to_retry_later()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(2), ExceptionProblems.Map(new SiloUnavailableException("gone")).RetryAfter);
+    }
+
+    [Fact]
+    public void A_json_error_names_the_field_from_its_path()
+    {
+        var problem = ExceptionProblems.Map(new JsonException("bad", "$.pickup_lat", 0, 5));
+
+        Assert.Equal(["pickup_lat"], problem.Errors!.Keys);
+    }
+
+    [Fact]
+    public void Insufficient_funds_tell_what_was_requested_and_available()
+    {
+        var problem = ExceptionProblems.Map(new InsufficientFundsException("w", new Money(900, Currency.Eur), new Money(100, Currency.Eur)));
+
+        Assert.Equal(900L, problem.Extensions["requested"]);
+        Assert.Equal(100L, problem.Extensions["available"]);
+    }
+}

@@ -1,0 +1,55 @@
+using Atlas.Api.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Atlas.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The API with its embedded silo, in memory, with test timings: offers that expire in 10 s (long enough for a test
+/// on a loaded machine to answer, short enough to see), payment retries every second, fast index flushes, and
+/// per-caller limits high enough that tests do not trip them by accident.
+/// </summary>
+public class ApiFactory : WebApplicationFactory<Program>
+{
+    /// <summary>Settings every test host gets; subclasses add or override.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Dispatch:OfferTimeout", "00:00:10"),
+        new("Dispatch:PaymentRetryInterval", "00:00:01"),
+        new("GeoIndex:FlushInterval", "00:00:00.050"),
+        new("RateLimits:PerCaller:PermitLimit", "100000"),
+        new("RateLimits:TokenIssuing:PermitLimit", "100000"),
+    ];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    /// <summary>A token straight from the service (the token route has its own tests).</summary>
+    public string TokenFor(string userId, string role) => Services.GetRequiredService<TokenService>().Issue(userId, role).AccessToken;
+
+    public ApiClient Client(string? userId = null, string? role = null) =>
+        new(CreateClient(), userId is null || role is null ? null : TokenFor(userId, role));
+
+    public ApiClient Rider(string riderId) => Client(riderId, Roles.Rider);
+
+    public ApiClient Driver(string driverId) => Client(driverId, Roles.Driver);
+
+    public ApiClient Admin() => Client("admin-" + Guid.NewGuid().ToString("N")[..8], Roles.Admin);
+
+    public Scenario Scenario() => new(this);
+}
+
+/// <summary>The host most tests share; tests that need other settings make their own factory.</summary>
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFactory>
+{
+    public const string Name = "api";
+}
