@@ -1,19 +1,28 @@
 using Atlas.Actors;
+using Atlas.Actors.Client;
 using Atlas.Actors.Hosting;
+using Atlas.Actors.Messaging.Tcp;
 using Atlas.Actors.Postgres;
+using Atlas.Actors.Redis;
+using Atlas.Actors.Sqlite;
 using Atlas.Grains.Hosting;
+using Atlas.Infrastructure.GeoIndex;
+using Atlas.Infrastructure.Ledger;
 
 namespace Atlas.Api.Hosting;
 
 /// <summary>
 /// Where the grains run and what they store on, chosen by configuration — the one place that wires the platform:
-/// <c>Atlas:Mode</c> (<c>embedded</c> | <c>client</c>), <c>Atlas:DataPath</c>, <c>ConnectionStrings:Postgres</c>,
-/// <c>ConnectionStrings:Redis</c>.
+/// <c>Atlas:Mode</c> (<c>embedded</c> | <c>client</c>), <c>Atlas:DataPath</c>, <c>Atlas:ClusterId</c>,
+/// <c>ConnectionStrings:Postgres</c>, <c>ConnectionStrings:Redis</c>.
 /// </summary>
 public static class PlatformComposition
 {
     public const string PostgresConnectionName = "Postgres";
     public const string RedisConnectionName = "Redis";
+
+    /// <summary>The embedded platform's database file, under <see cref="PlatformOptions.DataPath"/>.</summary>
+    public const string DatabaseFileName = "atlas.db";
 
     public static WebApplicationBuilder AddAtlasPlatform(this WebApplicationBuilder builder)
     {
@@ -29,60 +38,90 @@ public static class PlatformComposition
                 AddEmbeddedSilo(builder, plan);
                 break;
             case PlatformMode.Client:
-                // The TCP transport and the client hosting extension are on their way; until they are merged, say so
-                // at start-up instead of failing at the first request.
-                throw new AtlasConfigurationException(
-                    "Atlas:Mode=client needs the TCP transport and the cluster-client hosting extension, which this build " +
-                    "does not have yet. Use Atlas:Mode=embedded (the default) to run a silo in this process.");
+                AddClusterClient(builder, plan);
+                break;
             default:
                 throw new AtlasConfigurationException($"Atlas:Mode must be 'embedded' or 'client', not '{plan.Mode}'.");
         }
+        builder.Services.AddHostedService<PlatformStartupLog>();
         return builder;
     }
 
-    /// <summary>A silo in this process with the ride grains; storage as the plan says.</summary>
+    /// <summary>A silo in this process with the ride grains: the whole platform in one process.</summary>
     private static void AddEmbeddedSilo(WebApplicationBuilder builder, PlatformPlan plan)
     {
         builder.Services.AddAtlasSilo(silo =>
         {
             // One silo, so membership and transport stay in the process.
+            silo.Configure<SiloOptions>(o => o.ClusterId = plan.ClusterId);
             silo.UseInMemoryClustering();
             if (plan.Storage == PlatformStorage.Postgres)
             {
-                silo.AddPostgresGrainStorageAsDefault(plan.PostgresConnectionString!);
-                silo.UsePostgresReminders(plan.PostgresConnectionString!);
-                // Ledger: services.AddPostgresLedger(plan.PostgresConnectionString!) once it is merged (in-memory until then).
+                silo.AddPostgresGrainStorageAsDefault(plan.PostgresConnectionString!, o => o.ServiceId = plan.ClusterId);
+                silo.UsePostgresReminders(plan.PostgresConnectionString!, o => o.ServiceId = plan.ClusterId);
             }
             else
             {
-                // Embedded storage. With the SQLite providers merged, these three lines become:
-                //   silo.AddSqliteGrainStorageAsDefault(plan.DataPath);
-                //   silo.UseSqliteReminders(plan.DataPath);
-                //   builder.Services.AddSqliteLedger(plan.DataPath);
-                silo.AddMemoryGrainStorageAsDefault();
-                silo.UseInMemoryReminders();
+                Directory.CreateDirectory(plan.DataPath);
+                silo.AddSqliteGrainStorageAsDefault(plan.DatabasePath);
+                silo.UseSqliteReminders(plan.DatabasePath);
             }
         });
-        // After the store registrations above: AddAtlasGrains only fills in the in-memory stores nobody registered.
+        if (plan.Storage == PlatformStorage.Postgres)
+        {
+            builder.Services.AddPostgresLedger(plan.PostgresConnectionString!, o => o.ServiceId = plan.ClusterId);
+        }
+        else
+        {
+            builder.Services.AddSqliteLedger(plan.DatabasePath);
+        }
+        if (plan.RedisConnectionString is { } redis)
+        {
+            builder.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:geo:");
+        }
+        // After the store registrations above: AddAtlasGrains only fills in the in-memory stores nobody registered
+        // (the geo index without Redis: it is rebuilt from the drivers' next positions).
         builder.Services.AddAtlasGrains(builder.Configuration);
-        builder.Services.AddHostedService<PlatformStartupLog>();
+    }
+
+    /// <summary>A client of a cluster of silo processes: it reads the silos from Redis and calls them over TCP.</summary>
+    private static void AddClusterClient(WebApplicationBuilder builder, PlatformPlan plan)
+    {
+        var redis = plan.RedisConnectionString ?? throw new AtlasConfigurationException(
+            "Atlas:Mode=client needs ConnectionStrings:Redis, where the silos keep their membership table.");
+        builder.Services.AddAtlasClient(client => client
+            .Configure<ClientOptions>(o => o.ClusterId = plan.ClusterId)
+            .UseTcpTransport()
+            .UseMembershipTable(sp => RedisMembershipTable.ForClient(
+                new ClientOptions { ClusterId = plan.ClusterId }, redis, loggerFactory: sp.GetRequiredService<ILoggerFactory>())));
+        // The grain classes are loaded for their interfaces and options; they run on the silos.
+        builder.Services.AddAtlasGrains(builder.Configuration);
     }
 }
 
 /// <summary>What the configuration asked for, resolved once.</summary>
-public sealed record PlatformPlan(PlatformMode Mode, PlatformStorage Storage, string DataPath, string? PostgresConnectionString, string? RedisConnectionString)
+public sealed record PlatformPlan(
+    PlatformMode Mode, PlatformStorage Storage, string DataPath, string ClusterId, string? PostgresConnectionString, string? RedisConnectionString)
 {
     public static PlatformPlan From(PlatformOptions options, string? postgres, string? redis)
     {
         var dataPath = Path.GetFullPath(string.IsNullOrWhiteSpace(options.DataPath) ? "./data" : options.DataPath);
         var storage = string.IsNullOrWhiteSpace(postgres) ? PlatformStorage.Embedded : PlatformStorage.Postgres;
-        return new PlatformPlan(options.Mode, storage, dataPath, NullIfBlank(postgres), NullIfBlank(redis));
+        var clusterId = string.IsNullOrWhiteSpace(options.ClusterId) ? "atlas" : options.ClusterId;
+        return new PlatformPlan(options.Mode, storage, dataPath, clusterId, NullIfBlank(postgres), NullIfBlank(redis));
     }
 
+    /// <summary>The embedded platform's SQLite file.</summary>
+    public string DatabasePath => Path.Combine(DataPath, PlatformComposition.DatabaseFileName);
+
     /// <summary>For logs and <c>/version</c>: what runs where, without secrets.</summary>
-    public string Describe() => Storage == PlatformStorage.Postgres
-        ? $"{Mode.ToString().ToLowerInvariant()} silo, grain state and reminders on PostgreSQL, ledger in memory"
-        : $"{Mode.ToString().ToLowerInvariant()} silo, state in memory (SQLite in {DataPath} once merged)";
+    public string Describe() => Mode switch
+    {
+        PlatformMode.Client => $"client of cluster '{ClusterId}' (silos found in Redis, called over TCP)",
+        _ when Storage == PlatformStorage.Postgres =>
+            $"embedded silo; grain state, reminders and ledger on PostgreSQL; geo index {(RedisConnectionString is null ? "in memory" : "on Redis")}",
+        _ => $"embedded silo; grain state, reminders and ledger in {DatabasePath}; geo index in memory",
+    };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }
@@ -90,31 +129,19 @@ public sealed record PlatformPlan(PlatformMode Mode, PlatformStorage Storage, st
 /// <summary>What the grains store on.</summary>
 public enum PlatformStorage
 {
-    /// <summary>Files under <see cref="PlatformOptions.DataPath"/> (in memory until the SQLite providers are merged).</summary>
+    /// <summary>A SQLite file under <see cref="PlatformOptions.DataPath"/>.</summary>
     Embedded,
 
     /// <summary>PostgreSQL from <c>ConnectionStrings:Postgres</c>.</summary>
     Postgres,
 }
 
-/// <summary>Says once at start-up what the platform runs on, and what is not durable yet.</summary>
+/// <summary>Says once at start-up what the platform runs on.</summary>
 internal sealed partial class PlatformStartupLog(PlatformPlan plan, ILogger<PlatformStartupLog> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         LogPlatform(plan.Describe());
-        if (plan.Storage == PlatformStorage.Embedded)
-        {
-            LogNotDurable();
-        }
-        else
-        {
-            LogLedgerInMemory();
-        }
-        if (plan.RedisConnectionString is not null)
-        {
-            LogRedisUnused();
-        }
         return Task.CompletedTask;
     }
 
@@ -122,13 +149,4 @@ internal sealed partial class PlatformStartupLog(PlatformPlan plan, ILogger<Plat
 
     [LoggerMessage(LogLevel.Information, "Atlas platform: {Description}")]
     private partial void LogPlatform(string description);
-
-    [LoggerMessage(LogLevel.Warning, "Grain state, reminders and the ledger are kept in memory and lost when the process stops (the SQLite providers are not in this build)")]
-    private partial void LogNotDurable();
-
-    [LoggerMessage(LogLevel.Warning, "Grain state and reminders are on PostgreSQL but the ledger is in memory (the PostgreSQL ledger is not in this build)")]
-    private partial void LogLedgerInMemory();
-
-    [LoggerMessage(LogLevel.Information, "ConnectionStrings:Redis is set but unused by an embedded silo (Redis carries cluster membership, for client mode)")]
-    private partial void LogRedisUnused();
 }

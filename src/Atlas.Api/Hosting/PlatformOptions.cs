@@ -10,6 +10,9 @@ public sealed class PlatformOptions
 
     /// <summary>Where the embedded silo keeps its files (default <c>./data</c>).</summary>
     public string DataPath { get; set; } = "./data";
+
+    /// <summary>The cluster this API belongs to (default <c>atlas</c>): the silos' <c>Atlas:ClusterId</c>.</summary>
+    public string ClusterId { get; set; } = "atlas";
 }
 
 /// <summary>Where the grains run.</summary>

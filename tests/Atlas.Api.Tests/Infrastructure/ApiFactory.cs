@@ -13,9 +13,16 @@ namespace Atlas.Api.Tests.Infrastructure;
 /// </summary>
 public class ApiFactory : WebApplicationFactory<Program>
 {
+    /// <summary>The embedded platform's data folder: one per host, removed with it unless a subclass keeps it.</summary>
+    public string DataPath { get; init; } = Path.Combine(Path.GetTempPath(), "atlas-api-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Whether disposing the host deletes <see cref="DataPath"/> (a restarted host reuses it).</summary>
+    public bool DeleteDataOnDispose { get; init; } = true;
+
     /// <summary>Settings every test host gets; subclasses add or override.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
+        new("Atlas:DataPath", DataPath),
         new("Dispatch:OfferTimeout", "00:00:10"),
         new("Dispatch:PaymentRetryInterval", "00:00:01"),
         new("GeoIndex:FlushInterval", "00:00:00.050"),
@@ -30,6 +37,16 @@ public class ApiFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (DeleteDataOnDispose && Directory.Exists(DataPath))
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A token straight from the service (the token route has its own tests).</summary>
