@@ -1,14 +1,17 @@
 using Atlas.Actors;
+using Atlas.Actors.Client;
 using Atlas.Actors.Hosting;
 using Atlas.Actors.Persistence;
+using Atlas.Grains.Diagnostics;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Atlas.Api.Operations;
 
 /// <summary>
-/// Readiness: the co-hosted silo is active in its cluster view, and the stores it uses answer (grain storage and the
-/// ledger, each read once with a time limit).
+/// Readiness. Embedded: the co-hosted silo is active in its cluster view, and the stores it uses answer (grain storage
+/// and the ledger, each read once with a time limit). Client: the client knows active silos and a probe grain answers
+/// through the cluster.
 /// </summary>
 internal sealed class PlatformHealthCheck(IServiceProvider services) : IHealthCheck
 {
@@ -20,7 +23,9 @@ internal sealed class PlatformHealthCheck(IServiceProvider services) : IHealthCh
         var silo = services.GetService<Silo>();
         if (silo is null)
         {
-            return HealthCheckResult.Unhealthy("No silo is configured in this process.");
+            return services.GetService<ClusterClient>() is { } client
+                ? await CheckClusterAsync(client, cancellationToken)
+                : HealthCheckResult.Unhealthy("Neither a silo nor a cluster client is configured in this process.");
         }
         if (silo.Stopped.IsCompleted)
         {
@@ -44,6 +49,23 @@ internal sealed class PlatformHealthCheck(IServiceProvider services) : IHealthCh
             return HealthCheckResult.Unhealthy("Storage did not answer: " + exception.Message, exception);
         }
         return HealthCheckResult.Healthy($"Silo {silo.Address} active; storage answers.");
+    }
+
+    private static async Task<HealthCheckResult> CheckClusterAsync(ClusterClient client, CancellationToken cancellationToken)
+    {
+        if (client.View.ActiveSilos.Count == 0)
+        {
+            return HealthCheckResult.Unhealthy("The cluster client knows no active silo.");
+        }
+        try
+        {
+            var answer = await client.GrainFactory.GetGrain<IProbeGrain>("health").Ping(1).WaitAsync(ProbeTimeout, cancellationToken);
+            return HealthCheckResult.Healthy($"{client.View.ActiveSilos.Count} silo(s) active; {answer.Silo} answered.");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("The cluster did not answer: " + exception.Message, exception);
+        }
     }
 
     private sealed class ProbeState : IGrainState<object?>

@@ -13,14 +13,16 @@ public static class TestEnvironment
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>The silo host built in the same configuration as these tests.</summary>
-    public static string SiloAssembly
+    public static string SiloAssembly => Built("Atlas.Silo");
+
+    /// <summary>The HTTP API built in the same configuration as these tests.</summary>
+    public static string ApiAssembly => Built("Atlas.Api");
+
+    private static string Built(string project)
     {
-        get
-        {
-            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
-            var path = Path.Combine(RepositoryRoot, "src", "Atlas.Silo", "bin", configuration, "net10.0", "Atlas.Silo.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"The silo host is not built at {path}; run `bash scripts/test.sh`.");
-        }
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+        var path = Path.Combine(RepositoryRoot, "src", project, "bin", configuration, "net10.0", $"{project}.dll");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{project} is not built at {path}; run `bash scripts/test.sh`.");
     }
 
     /// <summary>Runs <c>scripts/services.sh</c> (e.g. <c>stop-redis</c>) and waits for it.</summary>
