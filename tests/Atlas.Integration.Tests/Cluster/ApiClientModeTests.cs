@@ -81,20 +81,23 @@ public sealed class ApiClientModeTests : IAsyncLifetime
     [Fact]
     public async Task A_whole_ride_through_the_api_in_client_mode_moves_the_money_exactly_once()
     {
-        var rider = await ClientAsync("cm-rider", "rider");
-        var driver = await ClientAsync("cm-driver", "driver");
+        // Stored data outlives the test run: fresh users every time.
+        var riderId = $"rider-{Guid.NewGuid():N}";
+        var driverId = $"driver-{Guid.NewGuid():N}";
+        var rider = await ClientAsync(riderId, "rider");
+        var driver = await ClientAsync(driverId, "driver");
         var admin = await ClientAsync("cm-admin", "admin");
         await Ok(rider.PostAsJsonAsync("/wallet/topup", new { amount = 10_000, currency = "EUR", reference = "cm-topup" }));
-        await Ok(driver.PostAsJsonAsync("/driver/location", new { user_id = "cm-driver", latitude = 52.5201, longitude = 13.4049, timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }));
+        await Ok(driver.PostAsJsonAsync("/driver/location", new { user_id = driverId, latitude = 52.5201, longitude = 13.4049, timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }));
         var platformBefore = (long)(await admin.GetFromJsonAsync<JsonObject>("/admin/wallets/platform"))!["balance"]!;
         // The position reaches the index one-way: wait until a search finds the driver.
         await EventuallyAsync(async () => ((await admin.GetFromJsonAsync<JsonObject>("/admin/drivers/near?lat=52.52&long=13.405&radius_m=1000"))!["drivers"]!.AsArray()).Count > 0);
 
-        var order = await Ok(rider.PostAsJsonAsync("/customer/order", new { user_id = "cm-rider", pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42 }));
+        var order = await Ok(rider.PostAsJsonAsync("/customer/order", new { user_id = riderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42 }));
         var orderId = (string)order["order_id"]!;
         var requested = await Ok(rider.PostAsJsonAsync("/customer/ride/request", new
         {
-            passenger_id = "cm-rider", order_id = orderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42, vehicle_type = "economy",
+            passenger_id = riderId, order_id = orderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42, vehicle_type = "economy",
         }));
         Assert.Equal("CREATED", (string?)requested["status"]);
         await EventuallyAsync(async () => (await driver.GetAsync("/driver/offer")).StatusCode == System.Net.HttpStatusCode.OK);
