@@ -21,7 +21,8 @@ public readonly record struct RideHistoryWriteResult(int Inserted, int Updated);
 /// <para>
 /// A writer keeps one connection of the pool for itself, with its staging tables (temporary, <c>ON COMMIT DELETE
 /// ROWS</c>, created once per connection): it is not thread-safe — one per consumer. A failed write discards the
-/// connection; the next takes a new one. The database down, unreachable or too slow surfaces as
+/// connection; the next takes a new one. A write that finds its kept connection closed by a server restart is
+/// repeated at once on a new one (writes are idempotent). The database down, unreachable or too slow surfaces as
 /// <see cref="RideHistoryUnavailableException"/>.
 /// </para>
 /// </summary>
@@ -185,33 +186,51 @@ public sealed class RideHistoryWriter : IAsyncDisposable
     private async Task<RideHistoryWriteResult> RunAsync(string action,
         Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<RideHistoryWriteResult>> write, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await EnsureSchemaAsync(cancellationToken);
-            _connection ??= await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
-            if (!_staging)
+            var reused = _connection is not null;
+            try
             {
-                await using var create = new NpgsqlCommand(CreateStagingSql, _connection, transaction);
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                await EnsureSchemaAsync(cancellationToken);
+                _connection ??= await _dataSource.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+                if (!_staging)
+                {
+                    await using var create = new NpgsqlCommand(CreateStagingSql, _connection, transaction);
+                    await create.ExecuteNonQueryAsync(cancellationToken);
+                }
+                var result = await write(_connection, transaction, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                _staging = true; // committed with the first transaction, so they exist from now on
+                return result;
             }
-            var result = await write(_connection, transaction, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            _staging = true; // committed with the first transaction, so they exist from now on
-            return result;
+            catch (Exception exception) when (attempt == 1 && reused && IsBrokenConnection(exception) && !cancellationToken.IsCancellationRequested)
+            {
+                // The kept connection outlived a server restart (or broke while idle). A write is idempotent, so
+                // even one whose commit was in flight can be repeated at once on a new connection.
+                await DiscardConnectionAsync();
+            }
+            catch (Exception exception)
+            {
+                await FailedAsync(action, exception, cancellationToken);
+                throw;
+            }
         }
-        catch (Exception exception)
+    }
+
+    private static bool IsBrokenConnection(Exception exception) =>
+        exception is PostgresException { SqlState: "57P01" or "57P02" } or NpgsqlException { InnerException: IOException or EndOfStreamException };
+
+    /// <summary>Discards the connection (it may be broken or mid-transaction); throws the unavailable exception if the database is the cause.</summary>
+    private async Task FailedAsync(string action, Exception exception, CancellationToken cancellationToken)
+    {
+        await DiscardConnectionAsync();
+        if (PostgresFailures.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested)
         {
-            // Whatever went wrong, the connection may be broken or mid-transaction: start the next write afresh.
-            await DiscardConnectionAsync();
-            if (PostgresFailures.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested)
-            {
-                throw new RideHistoryUnavailableException(
-                    $"{Store} is unavailable: {action} failed ({exception.Message}). " +
-                    "The database is down, unreachable or too slow; the batch stays in the stream and is written when it is back.",
-                    exception);
-            }
-            throw;
+            throw new RideHistoryUnavailableException(
+                $"{Store} is unavailable: {action} failed ({exception.Message}). " +
+                "The database is down, unreachable or too slow; the batch stays in the stream and is written when it is back.",
+                exception);
         }
     }
 
