@@ -76,7 +76,8 @@ public static class HistoryServiceCollectionExtensions
     /// <summary>The silo's name when this host runs a silo (a stable consumer name across restarts), else null.</summary>
     private static string? SiloName(IServiceProvider services)
     {
-        if (services.GetService<Silo>() is null)
+        // Whether a silo is registered, without creating it here.
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(Silo)) != true)
         {
             return null;
         }
