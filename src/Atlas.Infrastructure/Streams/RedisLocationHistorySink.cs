@@ -62,7 +62,7 @@ public sealed partial class RedisLocationHistorySink : ILocationHistorySink, IAs
         ArgumentNullException.ThrowIfNull(location);
         if (!_buffer.Writer.TryWrite(location))
         {
-            Drop(1, BufferFull);
+            Drop(1, _stopping.IsCancellationRequested ? Shutdown : BufferFull);
         }
     }
 

@@ -216,7 +216,9 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
         }
     }
 
-    private static bool IsMissingGroup(RedisServerException exception) => exception.Message.StartsWith("NOGROUP", StringComparison.Ordinal);
+    // NOGROUP: the stream or the group is gone; "no such key": XINFO on a stream that is gone.
+    private static bool IsMissingGroup(RedisServerException exception) =>
+        exception.Message.StartsWith("NOGROUP", StringComparison.Ordinal) || exception.Message.Contains("no such key", StringComparison.OrdinalIgnoreCase);
 
     private async Task EnsureGroupsAsync()
     {
