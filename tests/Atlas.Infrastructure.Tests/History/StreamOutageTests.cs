@@ -6,6 +6,7 @@ using Atlas.Infrastructure.Streams;
 using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Atlas.Infrastructure.Tests.History;
@@ -200,6 +201,56 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_Redis_drops_its_connections_but_keeps_its_data_a_consumer_reconnects_and_finishes_what_it_had_in_hand()
+    {
+        // A Redis restart with persistence, as the consumer sees it: connections break, the group and its pending entries stay.
+        var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { TestRedis.ConnectionString },
+            AbortOnConnectFail = false,
+            ReconnectRetryPolicy = new LinearRetry(250),
+        });
+        _disposables.Add(new Closing(redis));
+        await using var connection = new RedisStreamConnection(redis, _options);
+        var streams = new[] { $"{_prefix}kept:0", $"{_prefix}kept:1" };
+        for (var i = 0; i < 20; i++)
+        {
+            await TestRedis.AddRawAsync(streams[i % 2], "body", $"e-{i}");
+        }
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingHandler
+        {
+            Before = async (_, _) =>
+            {
+                if (holding.TrySetResult())
+                {
+                    await release.Task; // the first batch is in hand when the connections drop
+                }
+            },
+        };
+        await using var consumer = new RedisStreamConsumer<string>(connection, streams, new RedisStreamConsumerOptions
+        {
+            Group = "g",
+            Consumer = "keeps-going",
+            PollInterval = TimeSpan.FromMilliseconds(20),
+            MinBackoff = TimeSpan.FromMilliseconds(50),
+            MaxBackoff = TimeSpan.FromMilliseconds(500),
+            ClaimIdleTime = TimeSpan.FromMinutes(10), // only the consumer's own recovery can finish them
+        }, handler);
+        await consumer.StartAsync();
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await (await TestRedis.DatabaseAsync()).ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        release.SetResult();
+
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 20, "all 20 entries handled", describe: () => $"{handler.Handled.Count}");
+        await Eventually.HoldsAsync(async () => await TestRedis.PendingAsync(streams[0], "g") + await TestRedis.PendingAsync(streams[1], "g") == 0,
+            "nothing left pending");
+        Assert.Equal(0, consumer.DeadLettered);
+    }
+
+    [Fact]
     public async Task Positions_appended_while_Redis_is_down_are_dropped_and_counted_and_appending_resumes_after()
     {
         await using var sink = new RedisLocationHistorySink(_connection, _options);
@@ -223,6 +274,16 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
             sink.Append(position(2));
             return sink.Written > 1;
         }, "positions to be written again");
+    }
+
+    /// <summary>Closes a multiplexer without waiting (not Dispose, which in 1.2.6 waits a full sync timeout).</summary>
+    private sealed class Closing(ConnectionMultiplexer redis) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            redis.Close(allowCommandsToComplete: false);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private async Task StartPostgresAsync()
