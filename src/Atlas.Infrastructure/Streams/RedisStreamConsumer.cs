@@ -582,18 +582,17 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
 
     // ---- Outage bookkeeping: one warning when it starts, one every 30 s while it lasts, one line when it ends ---------
 
-    private sealed class Outage(Exception first)
+    private sealed class Outage
     {
         public Stopwatch Since { get; } = Stopwatch.StartNew();
         public TimeSpan LastLogged { get; set; }
-        public Exception First { get; } = first;
     }
 
     private void RedisFailed(Exception exception)
     {
         if (_redisOutage is null)
         {
-            _redisOutage = new Outage(exception);
+            _redisOutage = new Outage();
             LogRedisUnavailable(Name, Group, exception.Message);
         }
         else if (_redisOutage.Since.Elapsed - _redisOutage.LastLogged >= StillDownLogInterval)
@@ -616,7 +615,7 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
     {
         if (_handlerOutage is null)
         {
-            _handlerOutage = new Outage(exception);
+            _handlerOutage = new Outage();
             LogHandlerUnavailable(Name, Group, count, exception.Message);
         }
         else if (_handlerOutage.Since.Elapsed - _handlerOutage.LastLogged >= StillDownLogInterval)
