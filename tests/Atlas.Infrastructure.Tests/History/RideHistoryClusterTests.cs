@@ -1,0 +1,85 @@
+using Atlas.Grains.Monetary;
+using Atlas.Grains.Rides;
+using Atlas.Infrastructure.Tests.Infrastructure;
+using Atlas.Infrastructure.Tests.Streams;
+
+namespace Atlas.Infrastructure.Tests.History;
+
+/// <summary>Rides on a cluster publish to Redis Streams; the projector brings them into PostgreSQL; the reader answers from there.</summary>
+public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database) : IClassFixture<PostgresDataSourceFixture>, IAsyncLifetime
+{
+    private readonly string _prefix = TestRedis.NewPrefix("history-cluster");
+    private readonly HistoryQueries _history = new(database.DataSource);
+    private RideCluster _rides = null!;
+    private ProjectorHost _projector = null!;
+
+    public async Task InitializeAsync()
+    {
+        _rides = await RideCluster.StartAsync(_prefix);
+        _projector = await ProjectorHost.StartAsync(_prefix, "cluster-projector");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _projector.DisposeAsync();
+        await _rides.DisposeAsync();
+    }
+
+    private Task ProjectedAsync(string rideId, int events) =>
+        Eventually.HoldsAsync(async () => (await _projector.Reader.GetRideAsync(rideId))?.LastSequence == events, $"ride {rideId} projected up to event {events}",
+            describe: async () => $"projected up to {(await _projector.Reader.GetRideAsync(rideId))?.LastSequence}");
+
+    [Fact]
+    public async Task A_finished_ride_reaches_ride_history_and_ride_events_with_its_fare_commission_and_every_event_in_order()
+    {
+        var (ride, driverId) = await _rides.FinishedRideAsync();
+
+        await ProjectedAsync(ride.RideId, ride.Timeline.Length);
+
+        var summary = (await _projector.Reader.GetRideAsync(ride.RideId))!;
+        Assert.Equal((ride.RiderId, driverId, RideStatus.Finished, VehicleType.Economy, ride.City), (summary.RiderId, summary.DriverId, summary.Status, summary.VehicleType, summary.City));
+        Assert.Equal((ride.FareEstimate, ride.Charged, ride.DistanceMeters), (summary.Estimate, summary.Charged, summary.DistanceMeters));
+        Assert.True(summary.Commission is { IsPositive: true } commission && commission < ride.Charged!.Value, $"commission {summary.Commission} of {ride.Charged}");
+        Assert.Equal(ride.CreatedAt, summary.CreatedAt, TimeSpan.FromMilliseconds(1));
+        Assert.Equal(ride.Timeline[^1].At, summary.UpdatedAt, TimeSpan.FromMilliseconds(1));
+        var events = await _projector.Reader.GetRideEventsAsync(ride.RideId);
+        Assert.Equal(ride.Timeline.Select(e => (e.Name, e.Actor, e.Detail)), events.Select(e => (e.Name, e.Actor, e.Detail)));
+        Assert.Equal(Enumerable.Range(1, ride.Timeline.Length), events.Select(e => e.Sequence));
+        Assert.Equal(["created", "requested", "offered", "matched", "arrived", "started", "finished", "paid:capture", "paid:credit", "paid:credit"], events.Select(e => e.Name));
+        Assert.Equal(ride.RideId, Assert.Single((await _projector.Reader.GetRiderRidesAsync(ride.RiderId)).Rides).RideId);
+        Assert.Equal(ride.RideId, Assert.Single((await _projector.Reader.GetDriverRidesAsync(driverId)).Rides).RideId);
+    }
+
+    [Fact]
+    public async Task A_cancelled_ride_and_a_ride_that_found_no_driver_reach_ride_history_with_their_outcome()
+    {
+        var riderId = await _rides.RiderWithFundsAsync();
+        var cancelled = await _rides.CreateRideAsync(riderId, RideCluster.SomewhereNew());
+        cancelled = await _rides.Ride(cancelled.RideId).Cancel(RideActor.Rider, riderId, "changed my mind");
+        var lonely = await _rides.CreateRideAsync(riderId, RideCluster.SomewhereNew());
+        await _rides.Ride(lonely.RideId).RequestDriver();
+        lonely = await _rides.WaitForRideAsync(lonely.RideId, r => r.Status == RideStatus.NoDriver && r.PaymentSettled, "no driver, hold released");
+
+        await ProjectedAsync(cancelled.RideId, cancelled.Timeline.Length);
+        await ProjectedAsync(lonely.RideId, lonely.Timeline.Length);
+
+        var rides = (await _projector.Reader.GetRiderRidesAsync(riderId)).Rides;
+        Assert.Equal([(lonely.RideId, RideStatus.NoDriver), (cancelled.RideId, RideStatus.Cancelled)], rides.Select(r => (r.RideId, r.Status)));
+        Assert.All(rides, r => Assert.Null(r.DriverId));
+        Assert.Equal("changed my mind", (await _projector.Reader.GetRideEventsAsync(cancelled.RideId))[^1].Detail);
+    }
+
+    [Fact]
+    public async Task The_positions_drivers_report_reach_driver_locations()
+    {
+        var at = RideCluster.SomewhereNew();
+        var driverId = await _rides.OnlineDriverAsync(at);
+        for (var i = 1; i <= 20; i++)
+        {
+            await _rides.Driver(driverId).UpdateLocation(RideCluster.Offset(at, 10 * i), DateTimeOffset.UtcNow);
+        }
+
+        await Eventually.HoldsAsync(async () => await _history.LocationCountAsync([driverId]) == 21, "the driver's 21 positions projected",
+            describe: async () => $"{await _history.LocationCountAsync([driverId])}");
+    }
+}
