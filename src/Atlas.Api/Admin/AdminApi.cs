@@ -10,6 +10,7 @@ using Atlas.Grains.Drivers;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Rides.History;
 using Atlas.Grains.Wallets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -36,6 +37,9 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/wallets/platform", GetPlatformWallet).WithName("AdminGetPlatformWallet").WithSummary("The platform's commission account");
         group.MapGet("/wallets/user/{id}", GetUserWallet).WithName("AdminGetUserWallet").WithSummary("A rider's or driver's wallet");
+        group.MapGet("/figures", GetFigures).WithName("AdminGetFigures")
+            .WithSummary("Rides by outcome, fares and revenue over the rides requested in [from, to), from the ride history projection")
+            .ProducesProblem(StatusCodes.Status501NotImplemented);
         return routes;
     }
 
@@ -86,6 +90,25 @@ public static class AdminApi
         var found = await search.FindNearestAsync(new GeoPoint(latitude, longitude), vehicle, count,
             time.GetUtcNow() - drivers.Value.FreshnessWindow, new RadiusSteps([radius]));
         return TypedResults.Ok(new NearbyDrivers(found.Select(n => new NearbyDriver(n.Id, Position.From(n.Location), Math.Round(n.DistanceMeters, 1), n.LastSeen)).ToArray()));
+    }
+
+    internal static async Task<Results<Ok<PlatformFiguresDetails>, ValidationProblem, ProblemHttpResult>> GetFigures(
+        [FromQuery] string? from, [FromQuery] string? to, IServiceProvider services)
+    {
+        var errors = new RequestErrors();
+        var since = errors.OptionalTime("from", from);
+        var until = errors.OptionalTime("to", to);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        if (services.GetService<IRideHistoryReader>() is not { } history)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "Not configured", type: "urn:atlas:problem:not-configured",
+                detail: "Platform figures come from the ride history projection, which needs PostgreSQL and Redis " +
+                        "(ConnectionStrings:Postgres and ConnectionStrings:Redis). /metrics has the running totals of this process.");
+        }
+        return TypedResults.Ok(PlatformFiguresDetails.From(await history.GetPlatformFiguresAsync(since, until)));
     }
 
     internal static async Task<Ok<WalletDetails>> GetPlatformWallet(IGrainFactory grains) =>

@@ -19,3 +19,16 @@ public sealed record NearbyDriver(string DriverId, Position Location, double Dis
 
 /// <summary>The nearest available drivers, nearest first.</summary>
 public sealed record NearbyDrivers(IReadOnlyList<NearbyDriver> Drivers);
+
+/// <summary>An amount in one currency.</summary>
+public sealed record AmountDetails(long Amount, string Currency);
+
+/// <summary>What the platform did over a period (<c>GET /admin/figures</c>).</summary>
+public sealed record PlatformFiguresDetails(
+    long ActiveRides, long CompletedRides, long CancelledRides, long NoDriverRides, IReadOnlyList<AmountDetails> Fares, IReadOnlyList<AmountDetails> Revenue)
+{
+    public static PlatformFiguresDetails From(Atlas.Grains.Rides.History.PlatformFigures figures) => new(
+        figures.ActiveRides, figures.CompletedRides, figures.CancelledRides, figures.NoDriverRides,
+        figures.Fares.Select(m => new AmountDetails(m.Minor, m.Currency.Code)).ToArray(),
+        figures.Revenue.Select(m => new AmountDetails(m.Minor, m.Currency.Code)).ToArray());
+}

@@ -192,7 +192,7 @@ public static partial class DriverApi
             ride.FareEstimate.Currency.Code));
     }
 
-    internal static async Task<Results<Ok<RideHistory>, ValidationProblem>> GetRides([FromQuery] string? limit, ClaimsPrincipal user, IGrainFactory grains)
+    internal static async Task<Results<Ok<RideHistory>, ValidationProblem>> GetRides([FromQuery] string? limit, [FromQuery] string? after, ClaimsPrincipal user, IGrainFactory grains, IServiceProvider services)
     {
         var errors = new RequestErrors();
         var count = errors.Int("limit", limit, 20, 1, MaxHistory);
@@ -200,8 +200,8 @@ public static partial class DriverApi
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        var driver = grains.GetGrain<IDriverGrain>(user.Caller().UserId);
-        var ids = await driver.GetRideHistory(count);
+        var driverId = user.Caller().UserId;
+        var driver = grains.GetGrain<IDriverGrain>(driverId);
         string? current = null;
         try
         {
@@ -211,6 +211,11 @@ public static partial class DriverApi
         {
             // never registered: no current ride, and the history is empty
         }
+        if (await RideLookup.FromProjectionAsync(services, h => h.GetDriverRidesAsync(driverId, count, after), current) is { } page)
+        {
+            return TypedResults.Ok(page);
+        }
+        var ids = await driver.GetRideHistory(count);
         return TypedResults.Ok(new RideHistory(await RideLookup.SummariesAsync(grains, ids), current));
     }
 

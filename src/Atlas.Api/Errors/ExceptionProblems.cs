@@ -10,6 +10,11 @@ using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
 
+using Atlas.Infrastructure.GeoIndex;
+using Atlas.Infrastructure.History;
+using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Streams;
+
 namespace Atlas.Api.Errors;
 
 /// <summary>
@@ -64,7 +69,8 @@ public static class ExceptionProblems
         ArgumentException e => new ApiProblem(StatusCodes.Status400BadRequest, "invalid-argument", "Invalid argument", e.Message),
 
         SiloUnavailableException or GrainCallTimeoutException or GrainStorageUnavailableException or ReminderTableUnavailableException
-            or MembershipTableUnavailableException or InconsistentStateException =>
+            or MembershipTableUnavailableException or InconsistentStateException or LedgerUnavailableException or GeoIndexStoreUnavailableException
+            or RideHistoryUnavailableException or StreamUnavailableException =>
             new ApiProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable",
                 "The platform could not complete the request right now; retry after the indicated delay.")
             {

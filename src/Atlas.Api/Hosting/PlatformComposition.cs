@@ -7,7 +7,9 @@ using Atlas.Actors.Redis;
 using Atlas.Actors.Sqlite;
 using Atlas.Grains.Hosting;
 using Atlas.Infrastructure.GeoIndex;
+using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Streams;
 
 namespace Atlas.Api.Hosting;
 
@@ -78,6 +80,13 @@ public static class PlatformComposition
         if (plan.RedisConnectionString is { } redis)
         {
             builder.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:geo:");
+            if (plan.PostgresConnectionString is { } postgres)
+            {
+                // Ride events to Redis Streams, projected into PostgreSQL: ride history pages and platform figures.
+                builder.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:");
+                builder.Services.AddRideHistoryProjector(postgres, redis);
+                builder.Services.AddPostgresRideHistory(postgres);
+            }
         }
         // After the store registrations above: AddAtlasGrains only fills in the in-memory stores nobody registered
         // (the geo index without Redis: it is rebuilt from the drivers' next positions).
@@ -94,6 +103,11 @@ public static class PlatformComposition
             .UseTcpTransport()
             .UseMembershipTable(sp => RedisMembershipTable.ForClient(
                 new ClientOptions { ClusterId = plan.ClusterId }, redis, loggerFactory: sp.GetRequiredService<ILoggerFactory>())));
+        // The silos project ride events into PostgreSQL: with its connection string, history and figures come from there.
+        if (plan.PostgresConnectionString is { } postgres)
+        {
+            builder.Services.AddPostgresRideHistory(postgres);
+        }
         // The grain classes are loaded for their interfaces and options; they run on the silos.
         builder.Services.AddAtlasGrains(builder.Configuration);
     }
@@ -118,8 +132,9 @@ public sealed record PlatformPlan(
     public string Describe() => Mode switch
     {
         PlatformMode.Client => $"client of cluster '{ClusterId}' (silos found in Redis, called over TCP)",
-        _ when Storage == PlatformStorage.Postgres =>
-            $"embedded silo; grain state, reminders and ledger on PostgreSQL; geo index {(RedisConnectionString is null ? "in memory" : "on Redis")}",
+        _ when Storage == PlatformStorage.Postgres && RedisConnectionString is not null =>
+            "embedded silo; grain state, reminders, ledger and ride history on PostgreSQL; geo index and ride events on Redis",
+        _ when Storage == PlatformStorage.Postgres => "embedded silo; grain state, reminders and ledger on PostgreSQL; geo index in memory",
         _ => $"embedded silo; grain state, reminders and ledger in {DatabasePath}; geo index in memory",
     };
 

@@ -162,7 +162,7 @@ public static partial class CustomerApi
     }
 
     internal static async Task<Results<Ok<RideHistory>, ValidationProblem>> GetRides(
-        [FromQuery] string? limit, ClaimsPrincipal user, IGrainFactory grains)
+        [FromQuery] string? limit, [FromQuery] string? after, ClaimsPrincipal user, IGrainFactory grains, IServiceProvider services)
     {
         var errors = new RequestErrors();
         var count = errors.Int("limit", limit, 20, 1, MaxHistory);
@@ -170,9 +170,15 @@ public static partial class CustomerApi
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        var rider = grains.GetGrain<IRiderGrain>(user.Caller().UserId);
+        var riderId = user.Caller().UserId;
+        var rider = grains.GetGrain<IRiderGrain>(riderId);
+        var open = await rider.GetOpenRide();
+        if (await RideLookup.FromProjectionAsync(services, h => h.GetRiderRidesAsync(riderId, count, after), open) is { } page)
+        {
+            return TypedResults.Ok(page);
+        }
         var ids = await rider.GetRideHistory(count);
-        return TypedResults.Ok(new RideHistory(await RideLookup.SummariesAsync(grains, ids), await rider.GetOpenRide()));
+        return TypedResults.Ok(new RideHistory(await RideLookup.SummariesAsync(grains, ids), open));
     }
 
     [LoggerMessage(LogLevel.Information, "Ride {RideId} requested by rider {RiderId}: {Status}")]

@@ -81,15 +81,20 @@ public sealed record RideSummary(
     long? FinalPrice,
     long? Charged,
     string Currency,
-    Position Pickup,
-    Position Dropoff,
+    Position? Pickup,
+    Position? Dropoff,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     public static RideSummary From(RideView ride) => new(
         ride.RideId, ride.Status.ToWireName(), ride.RiderId, ride.DriverId, ride.FareEstimate.Minor, ride.FinalFare?.Minor, ride.Charged?.Minor,
         ride.FareEstimate.Currency.Code, Position.From(ride.Pickup), Position.From(ride.Dropoff), ride.CreatedAt, ride.UpdatedAt);
+
+    /// <summary>A ride as the history projection knows it (without positions, which the projection does not keep).</summary>
+    public static RideSummary From(Atlas.Grains.Rides.History.RideSummary ride) => new(
+        ride.RideId, ride.Status.ToWireName(), ride.RiderId, ride.DriverId, ride.Estimate.Minor, ride.Charged?.Minor, ride.Charged?.Minor,
+        ride.Estimate.Currency.Code, null, null, ride.CreatedAt, ride.UpdatedAt);
 }
 
-/// <summary>A history page, newest first.</summary>
-public sealed record RideHistory(IReadOnlyList<RideSummary> Rides, string? CurrentOrderId = null);
+/// <summary>A history page, newest first; <c>next</c> asks for the following page (history projection only).</summary>
+public sealed record RideHistory(IReadOnlyList<RideSummary> Rides, string? CurrentOrderId = null, string? Next = null);

@@ -161,6 +161,22 @@ public sealed class RequestErrors
         return amount;
     }
 
+    /// <summary>An optional RFC 3339 time with an offset (e.g. <c>2026-11-22T10:00:00Z</c>).</summary>
+    public DateTimeOffset? OptionalTime(string field, string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var time) &&
+            (value.EndsWith('Z') || value.EndsWith('z') || value.Contains('+') || value.LastIndexOf('-') > 9))
+        {
+            return time;
+        }
+        Add(field, "Must be an RFC 3339 time with an offset, e.g. 2026-11-22T10:00:00Z.");
+        return null;
+    }
+
     /// <summary>An optional integer query parameter between <paramref name="min"/> and <paramref name="max"/>.</summary>
     public int Int(string field, string? value, int fallback, int min, int max)
     {

@@ -9,7 +9,9 @@ using Atlas.Actors.Redis;
 using Atlas.Actors.Reminders;
 using Atlas.Grains.Hosting;
 using Atlas.Infrastructure.GeoIndex;
+using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -53,6 +55,10 @@ public static class SiloHostConfiguration
         });
         builder.Services.AddPostgresLedger(postgres, o => o.ServiceId = clusterId);
         builder.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
+        // Rides publish their events and drivers their positions to Redis Streams; every silo runs a projector of them
+        // into PostgreSQL (the consumer group shares the work), which serves ride history and platform figures.
+        builder.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{clusterId}:");
+        builder.Services.AddRideHistoryProjector(postgres, redis);
         builder.Services.AddAtlasGrains(configuration);
         return builder;
     }

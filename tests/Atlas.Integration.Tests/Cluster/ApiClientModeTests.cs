@@ -28,6 +28,7 @@ public sealed class ApiClientModeTests : IAsyncLifetime
         start.Environment["Atlas__Mode"] = "client";
         start.Environment["Atlas__ClusterId"] = _cluster.ClusterId;
         start.Environment["ConnectionStrings__Redis"] = TestEnvironment.Redis;
+        start.Environment["ConnectionStrings__Postgres"] = TestEnvironment.Postgres;
         start.Environment["Dispatch__OfferTimeout"] = "00:00:30";
         _api = Process.Start(start)!;
         _api.OutputDataReceived += (_, e) => Keep(e.Data);
@@ -90,6 +91,7 @@ public sealed class ApiClientModeTests : IAsyncLifetime
         await Ok(rider.PostAsJsonAsync("/wallet/topup", new { amount = 10_000, currency = "EUR", reference = "cm-topup" }));
         await Ok(driver.PostAsJsonAsync("/driver/location", new { user_id = driverId, latitude = 52.5201, longitude = 13.4049, timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }));
         var platformBefore = (long)(await admin.GetFromJsonAsync<JsonObject>("/admin/wallets/platform"))!["balance"]!;
+        var figuresBefore = (await admin.GetFromJsonAsync<JsonObject>("/admin/figures"))!;
         // The position reaches the index one-way: wait until a search finds the driver.
         await EventuallyAsync(async () => ((await admin.GetFromJsonAsync<JsonObject>("/admin/drivers/near?lat=52.52&long=13.405&radius_m=1000"))!["drivers"]!.AsArray()).Count > 0);
 
@@ -115,7 +117,23 @@ public sealed class ApiClientModeTests : IAsyncLifetime
         var commission = (long)(await admin.GetFromJsonAsync<JsonObject>("/admin/wallets/platform"))!["balance"]! - platformBefore;
         Assert.True(driverShare > 0 && commission > 0);
         Assert.Equal(charged, driverShare + commission);
+
+        // The silos project the ride's events into PostgreSQL: the history and the platform figures show it.
+        JsonObject figures = null!;
+        await EventuallyAsync(async () =>
+        {
+            figures = (await admin.GetFromJsonAsync<JsonObject>("/admin/figures"))!;
+            return (long)figures["completed_rides"]! > (long)figuresBefore["completed_rides"]! && Revenue(figures) - Revenue(figuresBefore) >= commission;
+        });
+        Assert.Equal((long)figuresBefore["completed_rides"]! + 1, (long)figures["completed_rides"]!);
+        Assert.Equal(commission, Revenue(figures) - Revenue(figuresBefore));
+        var history = (await rider.GetFromJsonAsync<JsonObject>("/customer/rides"))!;
+        var listed = Assert.Single(history["rides"]!.AsArray());
+        Assert.Equal((orderId, "FINISHED", charged), ((string)listed!["order_id"]!, (string)listed["status"]!, (long)listed["charged"]!));
     }
+
+    private static long Revenue(JsonObject figures) =>
+        figures["revenue"]!.AsArray().Where(a => (string?)a!["currency"] == "EUR").Sum(a => (long)a!["amount"]!);
 
     private async Task<HttpClient> ClientAsync(string userId, string role)
     {
