@@ -21,6 +21,31 @@ public sealed class AdminTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Platform_figures_without_the_history_projection_say_what_they_need()
+    {
+        using var response = await api.Admin().GetAsync("/admin/figures");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.NotImplemented);
+        Assert.Contains("PostgreSQL", problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Platform_figures_refuse_a_malformed_period_naming_the_field()
+    {
+        using var response = await api.Admin().GetAsync("/admin/figures?from=yesterday");
+
+        await response.ValidationProblemAsync("from");
+    }
+
+    [Fact]
+    public async Task Only_admins_read_platform_figures()
+    {
+        using var response = await api.Rider("figures-rider").GetAsync("/admin/figures");
+
+        await response.ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task An_admin_reads_an_unknown_ride_as_404()
     {
         using var response = await api.Admin().GetAsync("/admin/rides/no-such-ride");
