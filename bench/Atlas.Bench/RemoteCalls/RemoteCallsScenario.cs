@@ -39,6 +39,7 @@ public sealed class RemoteCallsScenario : IScenario
         var window = settings.Period(TimeSpan.FromSeconds(0.6), TimeSpan.FromSeconds(3));
         var ramp = settings.Period(TimeSpan.FromSeconds(0.25), TimeSpan.FromSeconds(0.5));
         var warmUp = settings.Period(TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3));
+        var allocationWindow = settings.Period(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
 
         var services = await BenchServices.EnsureAsync(log);
         var cluster = $"bench-remote-{Guid.NewGuid():N}"[..24];
@@ -110,11 +111,14 @@ public sealed class RemoteCallsScenario : IScenario
                 ("atlas   ", () => MeasureAsync(atlas, silos, window, ramp)),
                 ("baseline", () => MeasureAsync(baseline, echoes, window, ramp)));
 
+            var (atlasAllocation, baselineAllocation) = await MeasureAllocationsAsync(settings, log, atlas, baseline, grains, serverOf, share,
+                new LoadSpec(ConcurrentCallers, allocationWindow, ramp, RecordLatency: false, MeasureAllocations: true));
+
             var ratio = Rounds.MedianRatio(results[0].Select(r => r.Load.CallsPerSecond).ToArray(), results[1].Select(r => r.Load.CallsPerSecond).ToArray());
             log.Progress($"throughput ratio atlas/baseline {ratio:0.000}");
 
-            report.Atlas["concurrent"] = Figures(results[0]);
-            report.Baseline["concurrent"] = Figures(results[1]);
+            report.Atlas["concurrent"] = Figures(results[0], atlasAllocation);
+            report.Baseline["concurrent"] = Figures(results[1], baselineAllocation);
             report.BaselineDescription =
                 "raw TCP request/response echo in 2 child processes: int32 LE length + payload with an 8-byte correlation id, payloads as long as Atlas's frames, " +
                 "one connection per server shared by all callers; System.IO.Pipelines on both sides (client: frames written into a Pipe under a lock, one send " +
@@ -141,6 +145,8 @@ public sealed class RemoteCallsScenario : IScenario
             };
             report.Details["cpu"] = "client_cpu_us_per_call: this process's CPU time ÷ calls; server_cpu_us_per_call: the server children's CPU time (sum) ÷ calls; both over the measured window";
             report.Details["figures"] = "calls_per_s, p50_us, p99_us and CPU figures are medians over rounds";
+            report.Details["allocation"] = "client_bytes_per_call: this process's GC.GetTotalAllocatedBytes(precise) delta ÷ calls; server_bytes_per_call: the same in the silo processes " +
+                                           "(read through a grain on each), not measured for the echo servers; in a dedicated window without latency recording";
             report.Details["latency_sampling"] = "every call is timed (remote calls cost far more than a clock read)";
             report.Details["grain_choice"] = "pseudo-random key per (caller, iteration), the same sequence for Atlas and the baseline; the baseline sends each key to the server index of the silo that hosts that grain";
         }
@@ -219,6 +225,55 @@ public sealed class RemoteCallsScenario : IScenario
         }
     }
 
+    /// <summary>
+    /// A dedicated window per system in which allocation is measured (nothing is timed): this process's allocation, and
+    /// for Atlas each silo's, read through a grain it hosts as the window opens and closes.
+    /// </summary>
+    private static async Task<(Allocation Atlas, Allocation Baseline)> MeasureAllocationsAsync(BenchSettings settings, BenchLog log,
+        CallTarget atlas, CallTarget baseline, IRemoteBenchGrain[] grains, int[] serverOf, double[] share, LoadSpec spec)
+    {
+        var probes = Enumerable.Range(0, ServerCount).Select(s => grains[Array.IndexOf(serverOf, s)]).ToArray();
+        Task<long[]>? before = null, after = null;
+        var atlasSpec = spec with
+        {
+            WindowOpened = () => before = Task.WhenAll(probes.Select(p => p.SiloAllocatedBytes().AsTask())),
+            WindowClosed = () => after = Task.WhenAll(probes.Select(p => p.SiloAllocatedBytes().AsTask())),
+        };
+        if (settings.ProfileAllocations)
+        {
+            await Task.WhenAll(probes.Select(p => p.ProfileSiloAllocations(true, 0).AsTask()));
+        }
+        LoadResult atlasLoad;
+        using (var profiler = settings.ProfileAllocations ? new AllocationProfiler() : null)
+        {
+            atlasLoad = await LoadGenerator.RunAsync(atlasSpec, atlas);
+            profiler?.Report(log, "client atlas allocations", atlasLoad.AllocatedBytesPerCall ?? 0);
+        }
+        var siloBefore = await before!;
+        var siloAfter = await after!;
+        var calls = Math.Max(1, atlasLoad.Calls);
+        var serverBytes = Enumerable.Range(0, ServerCount).Sum(s => siloAfter[s] - siloBefore[s]) / (double)calls;
+        if (settings.ProfileAllocations)
+        {
+            for (var s = 0; s < ServerCount; s++)
+            {
+                foreach (var line in await probes[s].ProfileSiloAllocations(false, (siloAfter[s] - siloBefore[s]) / (share[s] * calls)))
+                {
+                    log.Progress(line);
+                }
+            }
+        }
+        var atlasAllocation = new Allocation(atlasLoad.AllocatedBytesPerCall ?? double.NaN, serverBytes);
+        log.Progress(string.Create(CultureInfo.InvariantCulture,
+            $"allocation atlas   : {atlasLoad.CallsPerSecond,12:N0} calls/s  client {atlasAllocation.ClientBytesPerCall:0.0} B/call, silos {serverBytes:0.0} B/call"));
+
+        var baselineLoad = await LoadGenerator.RunAsync(spec, baseline);
+        var baselineAllocation = new Allocation(baselineLoad.AllocatedBytesPerCall ?? double.NaN, double.NaN);
+        log.Progress(string.Create(CultureInfo.InvariantCulture,
+            $"allocation baseline: {baselineLoad.CallsPerSecond,12:N0} calls/s  client {baselineAllocation.ClientBytesPerCall:0.0} B/call"));
+        return (atlasAllocation, baselineAllocation);
+    }
+
     private static async Task<Measured> MeasureAsync(CallTarget target, IReadOnlyList<BenchChild> servers, TimeSpan window, TimeSpan ramp)
     {
         var self = Process.GetCurrentProcess();
@@ -261,17 +316,21 @@ public sealed class RemoteCallsScenario : IScenario
         return (int)(z % GrainCount);
     }
 
-    private static JsonObject Figures(Measured[] rounds) => new()
+    private static JsonObject Figures(Measured[] rounds, Allocation allocation) => new()
     {
         ["calls_per_s"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.Load.CallsPerSecond))),
         ["p50_us"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.Load.Latency!.P50Micros))),
         ["p99_us"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.Load.Latency!.P99Micros))),
         ["client_cpu_us_per_call"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.ClientCpuMicrosPerCall))),
         ["server_cpu_us_per_call"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.ServerCpuMicrosPerCall))),
+        ["client_bytes_per_call"] = BenchReport.Figure(allocation.ClientBytesPerCall),
+        ["server_bytes_per_call"] = BenchReport.Figure(allocation.ServerBytesPerCall),
         ["calls_per_s_rounds"] = new JsonArray([.. rounds.Select(r => BenchReport.Figure(r.Load.CallsPerSecond))]),
     };
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Allocation(double ClientBytesPerCall, double ServerBytesPerCall);
 
     private sealed record Measured(LoadResult Load, double ClientCpuMicrosPerCall, double ServerCpuMicrosPerCall)
     {
