@@ -152,10 +152,19 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
             FrameWriter.WriteInt64(buffer, link.RequestId);
             FrameWriter.WriteString(buffer, link.Method);
         }
-        using var writer = new Utf8JsonWriter(buffer);
-        writer.WriteStartArray();
-        request.WriteArgumentsTo(writer, _json);
-        writer.WriteEndArray();
+        var writer = FrameJson.Rent(buffer);
+        try
+        {
+            writer.WriteStartArray();
+            request.WriteArgumentsTo(writer, _json);
+            writer.WriteEndArray();
+        }
+        catch
+        {
+            FrameJson.Discard(writer);
+            throw;
+        }
+        FrameJson.Return(writer);
     }
 
     // ---- Incoming frames -------------------------------------------------------------------------------------
@@ -283,13 +292,15 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         try
         {
             WriteResponseHeader(buffer, request.ReplyCorrelationId, ResponseStatus.Ok);
+            var writer = FrameJson.Rent(buffer);
             try
             {
-                using var writer = new Utf8JsonWriter(buffer);
                 request.WriteResult(writer, result, _json);
+                FrameJson.Return(writer);
             }
             catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException or GrainSerializationException)
             {
+                FrameJson.Discard(writer);
                 FrameBuffer.Return(buffer);
                 buffer = FrameBuffer.Rent();
                 WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
@@ -343,8 +354,17 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
     private void WriteError(ArrayBufferWriter<byte> buffer, long correlationId, Exception exception)
     {
         WriteResponseHeader(buffer, correlationId, ResponseStatus.Error);
-        using var writer = new Utf8JsonWriter(buffer);
-        ExceptionCodec.Write(writer, exception, _json);
+        var writer = FrameJson.Rent(buffer);
+        try
+        {
+            ExceptionCodec.Write(writer, exception, _json);
+        }
+        catch
+        {
+            FrameJson.Discard(writer);
+            throw;
+        }
+        FrameJson.Return(writer);
     }
 
     private static void WriteResponseHeader(ArrayBufferWriter<byte> buffer, long correlationId, ResponseStatus status)
