@@ -230,7 +230,9 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         {
             throw new FormatException("Clients do not accept requests.");
         }
-        Volatile.Write(ref _lastInboundRequest, Timestamps.Now);
+        // One clock read serves the quiet-period tracking, the latency histogram and the deadline.
+        var now = Timestamps.Now;
+        Volatile.Write(ref _lastInboundRequest, now);
         var method = GrainRegistry.FindMethod(methodId);
         if (method is null)
         {
@@ -254,8 +256,8 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         request.ForwardCount = forwardCount;
         request.IsRemoteOrigin = true;
         request.ArgumentsIsolated = true;
-        request.SentTimestamp = Timestamps.Now;
-        request.DeadlineTimestamp = timeoutMs == 0 ? 0 : request.SentTimestamp + timeoutMs * Stopwatch.Frequency / 1000;
+        request.SentTimestamp = now;
+        request.DeadlineTimestamp = timeoutMs == 0 ? 0 : now + timeoutMs * Stopwatch.Frequency / 1000;
         if (!method.IsOneWay)
         {
             request.Sink = this;
