@@ -95,6 +95,28 @@ internal ref struct FrameReader(ReadOnlySpan<byte> frame)
         return value;
     }
 
+    /// <summary>
+    /// Reads a grain id written as two strings (type, then key). The type name comes from <see cref="GrainTypeNames"/>,
+    /// so the grain types a silo serves are decoded and hashed once, not on every request; the key is unique per grain.
+    /// </summary>
+    public GrainId ReadGrainId()
+    {
+        var length = ReadInt32();
+        if (length <= 0)
+        {
+            throw new FormatException(length == 0 ? "An empty grain type." : "Negative string length.");
+        }
+        Ensure(length);
+        var type = GrainTypeNames.Get(_frame.Slice(_position, length));
+        _position += length;
+        var key = ReadString();
+        if (key.Length == 0)
+        {
+            throw new FormatException("An empty grain key.");
+        }
+        return new GrainId(type.Name, type.Hash, key);
+    }
+
     private readonly void Ensure(int count)
     {
         if (count > _frame.Length - _position)
@@ -172,4 +194,41 @@ internal static class FrameJson
 
         public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("A cached JSON writer was used without being rented.");
     }
+}
+
+/// <summary>
+/// The grain type names read from frames: a small direct-mapped cache from a name's UTF-8 bytes to its string and
+/// stable hash. Bounded (a slot is overwritten on a clash, so odd names from a misbehaving peer cost an allocation,
+/// never memory), lock-free (a slot holds an immutable entry).
+/// </summary>
+internal static class GrainTypeNames
+{
+    private const int Slots = 256;
+    private static readonly Entry?[] Cache = new Entry?[Slots];
+
+    public static Entry Get(ReadOnlySpan<byte> utf8)
+    {
+        var slot = (int)(Fnv(utf8) & (Slots - 1));
+        var entry = Volatile.Read(ref Cache[slot]);
+        if (entry is not null && utf8.SequenceEqual(entry.Utf8))
+        {
+            return entry;
+        }
+        var name = Encoding.UTF8.GetString(utf8);
+        entry = new Entry(utf8.ToArray(), name, StableHash.Of(name));
+        Volatile.Write(ref Cache[slot], entry);
+        return entry;
+    }
+
+    private static uint Fnv(ReadOnlySpan<byte> bytes)
+    {
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+        return hash ^ (hash >> 16);
+    }
+
+    internal sealed record Entry(byte[] Utf8, string Name, uint Hash);
 }

@@ -214,7 +214,7 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         var methodId = reader.ReadInt32();
         var forwardCount = reader.ReadInt32();
         var timeoutMs = reader.ReadInt64();
-        var target = new GrainId(reader.ReadString(), reader.ReadString());
+        var target = reader.ReadGrainId();
         var chainLength = reader.ReadInt32();
         if (chainLength is < 0 or > 10_000)
         {
@@ -223,7 +223,7 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         CallChain? chain = null;
         for (var i = 0; i < chainLength; i++)
         {
-            chain = new CallChain(new GrainId(reader.ReadString(), reader.ReadString()), reader.ReadInt64(), reader.ReadString(), chain);
+            chain = new CallChain(reader.ReadGrainId(), reader.ReadInt64(), reader.ReadString(), chain);
         }
 
         if (_inboundRouter is null)
