@@ -11,16 +11,16 @@ namespace Atlas.Bench.Baselines;
 /// <summary>
 /// The client of the echo baseline: one connection to one <see cref="EchoServer"/>, shared by any number of concurrent
 /// callers. A call takes a correlation id, registers a <see cref="TaskCompletionSource{TResult}"/>, and writes its
-/// frame into an in-memory <see cref="Pipe"/> under a lock, flushing it; a send loop hands whatever the pipe holds to
-/// the socket in one call, so a burst of calls costs one socket write. A read loop parses the responses and completes
-/// the callers (inline, as Atlas completes a remote call).
+/// frame into an in-memory <see cref="Pipe"/> under a lock; the first frame of a burst schedules one flush, and a send
+/// loop hands whatever the pipe holds to the socket in one call, so a burst of calls costs one flush and one socket
+/// write. A read loop parses the responses and completes the callers (inline, as Atlas completes a remote call).
 /// </summary>
-public sealed class EchoClient : IAsyncDisposable
+public sealed class EchoClient : IAsyncDisposable, IThreadPoolWorkItem
 {
     private readonly Socket _socket;
     private readonly PipeReader _input;
     private readonly Pipe _output = new(new PipeOptions(
-        // Closed-loop callers bound what is in flight; no pause threshold keeps every flush synchronous under the lock.
+        // Closed-loop callers bound what is in flight; no pause threshold keeps every flush synchronous.
         pauseWriterThreshold: 0,
         resumeWriterThreshold: 0,
         minimumSegmentSize: 16 * 1024,
@@ -33,6 +33,8 @@ public sealed class EchoClient : IAsyncDisposable
     private readonly int _requestPayload;
     private readonly int _responsePayload;
     private long _nextCorrelation;
+    private bool _flushScheduled; // guarded by _writeLock
+    private bool _closed; // guarded by _writeLock
     private Task _sendLoop = Task.CompletedTask;
     private Task _readLoop = Task.CompletedTask;
 
@@ -66,6 +68,12 @@ public sealed class EchoClient : IAsyncDisposable
         var length = 4 + _requestPayload;
         lock (_writeLock)
         {
+            if (_closed)
+            {
+                _pending.TryRemove(correlation, out _);
+                reply.SetException(new ObjectDisposedException(nameof(EchoClient)));
+                return reply.Task;
+            }
             var writer = _output.Writer;
             var span = writer.GetSpan(length);
             BinaryPrimitives.WriteInt32LittleEndian(span, _requestPayload);
@@ -74,10 +82,29 @@ public sealed class EchoClient : IAsyncDisposable
             BinaryPrimitives.WriteInt32LittleEndian(span[16..], _responsePayload);
             span[20..length].Clear();
             writer.Advance(length);
-            // Completes at once (no pause threshold); wakes the send loop unless it is already due to run.
-            _ = writer.FlushAsync();
+            // One flush per burst of calls: the first call of a burst schedules it, on this thread's queue, so it runs
+            // once the burst (e.g. the callers completed by one read) has written its frames. Measured against a flush
+            // per call on the same runs: about a quarter more calls/s, so this is the baseline.
+            if (!_flushScheduled)
+            {
+                _flushScheduled = true;
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            }
         }
         return reply.Task;
+    }
+
+    /// <summary>The scheduled flush: wakes the send loop for everything written so far.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_writeLock)
+        {
+            _flushScheduled = false;
+            if (!_closed)
+            {
+                _ = _output.Writer.FlushAsync();
+            }
+        }
     }
 
     private async Task SendLoopAsync()
@@ -180,6 +207,7 @@ public sealed class EchoClient : IAsyncDisposable
     {
         lock (_writeLock)
         {
+            _closed = true;
             _output.Writer.Complete();
         }
         await _sendLoop;

@@ -121,9 +121,9 @@ public sealed class RemoteCallsScenario : IScenario
             report.Baseline["concurrent"] = Figures(results[1], baselineAllocation);
             report.BaselineDescription =
                 "raw TCP request/response echo in 2 child processes: int32 LE length + payload with an 8-byte correlation id, payloads as long as Atlas's frames, " +
-                "one connection per server shared by all callers; System.IO.Pipelines on both sides (client: frames written into a Pipe under a lock, one send " +
-                "loop per connection; server: parse every frame of a read, one response frame each, one flush per read); ConcurrentDictionary of " +
-                "TaskCompletionSource per pending call";
+                "one connection per server shared by all callers; System.IO.Pipelines on both sides (client: frames written into a Pipe under a lock, one " +
+                "scheduled flush per burst, one send loop per connection; server: parse every frame of a read, one response frame each, one flush per read); " +
+                "ConcurrentDictionary of TaskCompletionSource per pending call";
             report.Ratio = ratio;
             report.RatioDefinition = "atlas calls/s ÷ baseline calls/s, the median of per-round ratios (each round measures both, alternating which goes first)";
             report.AddMinimumTarget("throughput_ratio", ratio, 0.5);
