@@ -215,6 +215,8 @@ internal static class GrainTypeNames
             return entry;
         }
         var name = Encoding.UTF8.GetString(utf8);
+        // The registered class's own string, so that lookups by reference (GrainRegistry.FindClass) hit.
+        name = Invocation.GrainRegistry.FindClass(name)?.GrainType ?? name;
         entry = new Entry(utf8.ToArray(), name, StableHash.Of(name));
         Volatile.Write(ref Cache[slot], entry);
         return entry;
