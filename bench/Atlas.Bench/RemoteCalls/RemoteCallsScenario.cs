@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Atlas.Actors;
 using Atlas.Actors.Client;
+using Atlas.Actors.Membership;
 using Atlas.Actors.Messaging;
 using Atlas.Actors.Messaging.Tcp;
 using Atlas.Actors.Redis;
@@ -163,6 +164,21 @@ public sealed class RemoteCallsScenario : IScenario
                 await client.DisposeAsync();
             }
             await Task.WhenAll(silos.Concat(echoes).Select(c => c.DisposeAsync().AsTask()));
+            await RemoveMembershipRowsAsync(cluster, services.Redis, log);
+        }
+    }
+
+    /// <summary>Each run is a cluster of its own: its silos' rows (dead once they left) are removed from Redis afterwards.</summary>
+    private static async Task RemoveMembershipRowsAsync(string cluster, string redis, BenchLog log)
+    {
+        try
+        {
+            await using var table = RedisMembershipTable.ForClient(new ClientOptions { ClusterId = cluster }, redis);
+            await table.CleanupDefunctEntriesAsync(DateTime.UtcNow.AddMinutes(1));
+        }
+        catch (Exception exception) when (exception is MembershipTableUnavailableException or TimeoutException)
+        {
+            log.Progress($"the membership rows of cluster {cluster} stay in Redis: {exception.Message}");
         }
     }
 
