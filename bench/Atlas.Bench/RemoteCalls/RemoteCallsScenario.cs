@@ -37,7 +37,7 @@ public sealed class RemoteCallsScenario : IScenario
     public async Task RunAsync(BenchSettings settings, BenchLog log, BenchReport report)
     {
         var rounds = settings.RoundsOr(quick: 7, full: 9);
-        var window = settings.Period(TimeSpan.FromSeconds(0.6), TimeSpan.FromSeconds(3));
+        var window = settings.Period(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
         var ramp = settings.Period(TimeSpan.FromSeconds(0.25), TimeSpan.FromSeconds(0.5));
         // The silos start cold: their tiered JIT keeps compiling for the first ten seconds or so (a profile of a quick run
         // showed it at 13 % of the silos' samples), so the warm-up is longer than the rounds' windows.
