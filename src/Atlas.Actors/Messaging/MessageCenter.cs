@@ -294,19 +294,9 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         try
         {
             WriteResponseHeader(buffer, request.ReplyCorrelationId, ResponseStatus.Ok);
-            var writer = FrameJson.Rent(buffer);
-            try
+            if (!PrimitiveJson<TResult>.Applies(_json) || !PrimitiveJson<TResult>.TryWriteText(buffer, result))
             {
-                request.WriteResult(writer, result, _json);
-                FrameJson.Return(writer);
-            }
-            catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException or GrainSerializationException)
-            {
-                FrameJson.Discard(writer);
-                FrameBuffer.Return(buffer);
-                buffer = FrameBuffer.Rent();
-                WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
-                    $"The result of {request.Describe()} could not be serialized: {exception.Message}", exception));
+                WriteResultJson(request, result, ref buffer);
             }
             if (buffer.WrittenCount > _maxMessageSize)
             {
@@ -322,6 +312,25 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         finally
         {
             FrameBuffer.Return(buffer);
+        }
+    }
+
+    /// <summary>Serializes the result after the response header; on failure the buffer is replaced by an error response.</summary>
+    private void WriteResultJson<TResult>(GrainRequest<TResult> request, TResult result, ref ArrayBufferWriter<byte> buffer)
+    {
+        var writer = FrameJson.Rent(buffer);
+        try
+        {
+            request.WriteResult(writer, result, _json);
+            FrameJson.Return(writer);
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException or GrainSerializationException)
+        {
+            FrameJson.Discard(writer);
+            FrameBuffer.Return(buffer);
+            buffer = FrameBuffer.Rent();
+            WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
+                $"The result of {request.Describe()} could not be serialized: {exception.Message}", exception));
         }
     }
 

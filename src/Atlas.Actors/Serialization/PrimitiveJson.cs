@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -151,9 +153,48 @@ internal static class PrimitiveJson<T>
         };
     }
 
+    /// <summary>
+    /// Writes the JSON text of a number, a boolean or <see cref="NoResult"/> straight into <paramref name="output"/>
+    /// (the bytes <see cref="Write"/> would produce through a <see cref="Utf8JsonWriter"/>, without renting, resetting
+    /// and flushing one for a few bytes). False for the other types: strings need escaping, so they take the writer.
+    /// </summary>
+    public static bool TryWriteText(IBufferWriter<byte> output, T value)
+    {
+        int written;
+        if (typeof(T) == typeof(int))
+        {
+            Utf8Formatter.TryFormat((int)(object)value!, output.GetSpan(11), out written);
+        }
+        else if (typeof(T) == typeof(long))
+        {
+            Utf8Formatter.TryFormat((long)(object)value!, output.GetSpan(20), out written);
+        }
+        else if (typeof(T) == typeof(bool))
+        {
+            var text = (bool)(object)value! ? "true"u8 : "false"u8;
+            text.CopyTo(output.GetSpan(text.Length));
+            written = text.Length;
+        }
+        else if (typeof(T) == typeof(NoResult))
+        {
+            "{}"u8.CopyTo(output.GetSpan(2));
+            written = 2;
+        }
+        else
+        {
+            return false;
+        }
+        output.Advance(written);
+        return true;
+    }
+
     /// <summary>Reads a whole payload holding one value (nothing may follow it).</summary>
     public static T ReadPayload(ReadOnlySpan<byte> payload)
     {
+        if (TryReadText(payload, out var direct))
+        {
+            return direct;
+        }
         var reader = new Utf8JsonReader(payload);
         if (!reader.Read())
         {
@@ -165,6 +206,58 @@ internal static class PrimitiveJson<T>
             throw new JsonException($"The payload holds more than one {typeof(T).Name} value.");
         }
         return value;
+    }
+
+    /// <summary>
+    /// The payloads <see cref="TryWriteText"/> produces, read without a <see cref="Utf8JsonReader"/>: an integer in
+    /// JSON's own form (optional minus, no plus, no leading zero, no white space), <c>true</c>, <c>false</c>, <c>{}</c>.
+    /// Anything else (including what JSON would refuse) goes to the reader, which decides as before.
+    /// </summary>
+    private static bool TryReadText(ReadOnlySpan<byte> payload, out T value)
+    {
+        value = default!;
+        if (typeof(T) == typeof(int) || typeof(T) == typeof(long))
+        {
+            var digits = payload.Length > 0 && payload[0] == (byte)'-' ? payload[1..] : payload;
+            if (digits.Length == 0 || (digits[0] == (byte)'0' && digits.Length > 1) || digits.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            {
+                return false;
+            }
+            if (typeof(T) == typeof(int))
+            {
+                if (!Utf8Parser.TryParse(payload, out int number, out var consumed) || consumed != payload.Length)
+                {
+                    return false;
+                }
+                value = (T)(object)number;
+                return true;
+            }
+            if (!Utf8Parser.TryParse(payload, out long wide, out var used) || used != payload.Length)
+            {
+                return false;
+            }
+            value = (T)(object)wide;
+            return true;
+        }
+        if (typeof(T) == typeof(bool))
+        {
+            if (payload.SequenceEqual("true"u8))
+            {
+                value = (T)(object)true;
+                return true;
+            }
+            if (payload.SequenceEqual("false"u8))
+            {
+                value = (T)(object)false;
+                return true;
+            }
+            return false;
+        }
+        if (typeof(T) == typeof(NoResult))
+        {
+            return payload.SequenceEqual("{}"u8);
+        }
+        return false;
     }
 
     private static JsonException Mismatch(JsonTokenType token) =>

@@ -47,6 +47,11 @@ public sealed class PrimitiveJsonTests
             PrimitiveJson<T>.Write(writer, value);
         }
         Assert.Equal(expected, buffer.WrittenSpan.ToArray());
+        var direct = new ArrayBufferWriter<byte>();
+        if (PrimitiveJson<T>.TryWriteText(direct, value))
+        {
+            Assert.Equal(expected, direct.WrittenSpan.ToArray());
+        }
         Assert.Equal(value, PrimitiveJson<T>.ReadPayload(expected));
         Assert.Equal(JsonSerializer.Deserialize<T>(expected, Options), PrimitiveJson<T>.ReadPayload(expected));
     }
@@ -58,11 +63,29 @@ public sealed class PrimitiveJsonTests
     [InlineData("null")]
     [InlineData("")]
     [InlineData("7 8")]
+    [InlineData("007")]
+    [InlineData("+7")]
+    [InlineData("-")]
+    [InlineData("7-")]
+    [InlineData("2147483648")]
     public void Refuses_what_the_serializer_refuses(string json)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);
         Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<int>(bytes, Options));
         Assert.ThrowsAny<JsonException>(() => PrimitiveJson<int>.ReadPayload(bytes));
+    }
+
+    [Theory]
+    [InlineData(" 7")]
+    [InlineData("7 ")]
+    [InlineData("-0")]
+    [InlineData("-2147483648")]
+    [InlineData("0")]
+    public void Accepts_what_the_serializer_accepts(string json)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        Assert.Equal(JsonSerializer.Deserialize<int>(bytes, Options), PrimitiveJson<int>.ReadPayload(bytes));
+        Assert.Equal(JsonSerializer.Deserialize<long>(bytes, Options), PrimitiveJson<long>.ReadPayload(bytes));
     }
 
     [Fact]
