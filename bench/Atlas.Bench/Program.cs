@@ -1,7 +1,14 @@
+using Atlas.Bench.Children;
 using Atlas.Bench.Harness;
 
 // Usage: dotnet run -c Release --project bench/Atlas.Bench -- <scenario> [--quick] [--rounds N] [--time-scale X] [--profile-allocations]
 // Progress goes to stdout line by line; the last line is the scenario's result as one JSON object.
+
+// A child process of a multi-process scenario (e.g. remote-silo, remote-echo): not a scenario, not listed.
+if (args.Length > 0 && ChildCommands.Find(args[0]) is { } child)
+{
+    return await child(args[1..]);
+}
 
 if (args.Length == 0 || args[0] is "list" or "--help" or "-h")
 {

@@ -38,18 +38,27 @@ public sealed class AllocationProfiler : EventListener
     /// <summary>Prints the most sampled types with their share, and that share of <paramref name="bytesPerCall"/>.</summary>
     public void Report(BenchLog log, string label, double bytesPerCall, int top = 8)
     {
+        foreach (var line in Lines(label, bytesPerCall, top))
+        {
+            log.Progress(line);
+        }
+    }
+
+    /// <summary>The lines <see cref="Report"/> prints (for a child process, which hands them to its parent).</summary>
+    public IReadOnlyList<string> Lines(string label, double bytesPerCall, int top = 8)
+    {
         var snapshot = _ticksByType.ToArray();
         var total = snapshot.Sum(p => p.Value);
         if (total == 0)
         {
-            log.Progress($"{label}: no allocation samples");
-            return;
+            return [$"{label}: no allocation samples"];
         }
-        log.Progress($"{label}: {total} allocation samples");
+        var lines = new List<string> { $"{label}: {total} allocation samples" };
         foreach (var (type, ticks) in snapshot.OrderByDescending(p => p.Value).Take(top))
         {
             var share = ticks / (double)total;
-            log.Progress(string.Create(CultureInfo.InvariantCulture, $"    {share,6:P1}  ~{share * bytesPerCall,6:0.0} B/call  {type}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    {share,6:P1}  ~{share * bytesPerCall,6:0.0} B/call  {type}"));
         }
+        return lines;
     }
 }

@@ -15,7 +15,10 @@ public delegate Task CallTarget(int caller, long iteration);
 /// whole local call, so timing every call would mostly measure the clock. Throughput counts every call.
 /// </param>
 /// <param name="MeasureAllocations">Read <see cref="GC.GetTotalAllocatedBytes"/> (precise) at both ends of the window.</param>
-public sealed record LoadSpec(int Callers, TimeSpan Duration, TimeSpan Ramp, bool RecordLatency = true, bool MeasureAllocations = false, int LatencySampleEvery = 8);
+/// <param name="WindowOpened">Runs as the window opens (e.g. to read CPU times of other processes).</param>
+/// <param name="WindowClosed">Runs as the window closes, before the callers stop.</param>
+public sealed record LoadSpec(int Callers, TimeSpan Duration, TimeSpan Ramp, bool RecordLatency = true, bool MeasureAllocations = false, int LatencySampleEvery = 8,
+    Action? WindowOpened = null, Action? WindowClosed = null);
 
 /// <summary>What one measured window saw.</summary>
 public sealed record LoadResult(long Calls, TimeSpan Elapsed, LatencySummary? Latency, double? AllocatedBytesPerCall)
@@ -51,6 +54,7 @@ public static class LoadGenerator
 
         await Task.Delay(spec.Ramp);
         long allocatedBefore = spec.MeasureAllocations ? GC.GetTotalAllocatedBytes(precise: true) : 0;
+        spec.WindowOpened?.Invoke();
         var countBefore = run.TotalCalls();
         var started = Stopwatch.GetTimestamp();
         run.Recording = true;
@@ -60,6 +64,7 @@ public static class LoadGenerator
         run.Recording = false;
         var elapsed = Stopwatch.GetElapsedTime(started);
         var countAfter = run.TotalCalls();
+        spec.WindowClosed?.Invoke();
         long allocatedAfter = spec.MeasureAllocations ? GC.GetTotalAllocatedBytes(precise: true) : 0;
         run.Stop = true;
         await Task.WhenAll(callers);

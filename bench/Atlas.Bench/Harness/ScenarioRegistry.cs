@@ -1,5 +1,6 @@
 using Atlas.Bench.Activations;
 using Atlas.Bench.Calls;
+using Atlas.Bench.RemoteCalls;
 
 namespace Atlas.Bench.Harness;
 
@@ -10,6 +11,7 @@ public static class ScenarioRegistry
     [
         new CallsScenario(),
         new ActivationsScenario(),
+        new RemoteCallsScenario(),
     ];
 
     public static IScenario? Find(string name) =>

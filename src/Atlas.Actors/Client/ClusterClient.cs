@@ -85,10 +85,11 @@ public sealed class ClusterClient : IGrainCallInvoker, IAsyncDisposable
 
     public void Send(GrainRequest request)
     {
-        var now = Timestamps.Now;
-        request.SentTimestamp = now;
+        // As a silo's own calls: the deadline from the coarse clock (late by a few milliseconds at most, never early);
+        // the precise clock is read once, when the request is written, for the time left that travels with it. The
+        // send time only serves a silo's latency histogram, which a client does not have.
         var timeout = request.Method.Timeout ?? _messaging.ResponseTimeout;
-        request.DeadlineTimestamp = now + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        request.DeadlineTimestamp = Timestamps.CoarseNow + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         request.ArgumentsIsolated = true; // it will be serialized
 
         SiloAddress? target;

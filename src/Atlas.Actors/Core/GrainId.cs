@@ -20,6 +20,17 @@ public sealed class GrainId : IEquatable<GrainId>
         _hashCode = (int)PlacementHash;
     }
 
+    /// <summary>A grain id whose type hash is already known (<see cref="StableHash.Of(string)"/> of <paramref name="type"/>).</summary>
+    internal GrainId(string type, uint typeHash, string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        Type = type;
+        Key = key;
+        PlacementHash = StableHash.Combine(typeHash, StableHash.Of(key));
+        _hashCode = (int)PlacementHash;
+    }
+
     /// <summary>The grain type name.</summary>
     public string Type { get; }
 

@@ -67,7 +67,24 @@ public static class GrainRegistry
 
     public static Type? FindInterface(string fullName) => InterfacesByName.GetValueOrDefault(fullName);
 
-    public static GrainClassMetadata? FindClass(string grainType) => ClassesByType.GetValueOrDefault(grainType);
+    /// <summary>The class last found, by its type string: every call routed looks its class up, and calls mostly
+    /// carry the same few type strings (a factory's or the frame reader's shared instances).</summary>
+    private static GrainClassMetadata? _lastFound;
+
+    public static GrainClassMetadata? FindClass(string grainType)
+    {
+        var last = _lastFound;
+        if (last is not null && ReferenceEquals(last.GrainType, grainType))
+        {
+            return last;
+        }
+        var found = ClassesByType.GetValueOrDefault(grainType);
+        if (found is not null)
+        {
+            _lastFound = found;
+        }
+        return found;
+    }
 
     public static IReadOnlyCollection<GrainClassMetadata> Classes => ClassesByType.Values.ToArray();
 

@@ -84,12 +84,19 @@ public abstract class GrainRequest
         {
             throw new JsonException("The argument list ended early.");
         }
-        return JsonSerializer.Deserialize<T>(ref reader, options)!;
+        return PrimitiveJson<T>.Applies(options) ? PrimitiveJson<T>.Read(ref reader) : JsonSerializer.Deserialize<T>(ref reader, options)!;
     }
 
     /// <summary>Writes one argument: generated code calls this for each parameter in order.</summary>
-    protected static void WriteArgument<T>(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+    protected static void WriteArgument<T>(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
+    {
+        if (PrimitiveJson<T>.Applies(options))
+        {
+            PrimitiveJson<T>.Write(writer, value);
+            return;
+        }
         JsonSerializer.Serialize(writer, value, options);
+    }
 
     /// <summary>A copy of <paramref name="value"/> unless its type is immutable.</summary>
     protected static T Copy<T>(T value, JsonSerializerOptions options) => Copier<T>.Copy(value, options);
@@ -230,7 +237,9 @@ public abstract class GrainRequest<TResult> : GrainRequest
         TResult result;
         try
         {
-            result = JsonSerializer.Deserialize<TResult>(payload, options)!;
+            result = PrimitiveJson<TResult>.Applies(options)
+                ? PrimitiveJson<TResult>.ReadPayload(payload)
+                : JsonSerializer.Deserialize<TResult>(payload, options)!;
         }
         catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
         {
@@ -240,8 +249,15 @@ public abstract class GrainRequest<TResult> : GrainRequest
         Complete(result, copyWith: null);
     }
 
-    internal void WriteResult(Utf8JsonWriter writer, TResult result, JsonSerializerOptions options) =>
+    internal void WriteResult(Utf8JsonWriter writer, TResult result, JsonSerializerOptions options)
+    {
+        if (PrimitiveJson<TResult>.Applies(options))
+        {
+            PrimitiveJson<TResult>.Write(writer, result);
+            return;
+        }
         JsonSerializer.Serialize(writer, result, options);
+    }
 }
 
 /// <summary>Where a request's outcome goes when the caller is in another process or silo.</summary>

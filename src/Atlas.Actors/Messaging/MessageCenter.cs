@@ -152,10 +152,19 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
             FrameWriter.WriteInt64(buffer, link.RequestId);
             FrameWriter.WriteString(buffer, link.Method);
         }
-        using var writer = new Utf8JsonWriter(buffer);
-        writer.WriteStartArray();
-        request.WriteArgumentsTo(writer, _json);
-        writer.WriteEndArray();
+        var writer = FrameJson.Rent(buffer);
+        try
+        {
+            writer.WriteStartArray();
+            request.WriteArgumentsTo(writer, _json);
+            writer.WriteEndArray();
+        }
+        catch
+        {
+            FrameJson.Discard(writer);
+            throw;
+        }
+        FrameJson.Return(writer);
     }
 
     // ---- Incoming frames -------------------------------------------------------------------------------------
@@ -205,7 +214,7 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         var methodId = reader.ReadInt32();
         var forwardCount = reader.ReadInt32();
         var timeoutMs = reader.ReadInt64();
-        var target = new GrainId(reader.ReadString(), reader.ReadString());
+        var target = reader.ReadGrainId();
         var chainLength = reader.ReadInt32();
         if (chainLength is < 0 or > 10_000)
         {
@@ -214,14 +223,16 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         CallChain? chain = null;
         for (var i = 0; i < chainLength; i++)
         {
-            chain = new CallChain(new GrainId(reader.ReadString(), reader.ReadString()), reader.ReadInt64(), reader.ReadString(), chain);
+            chain = new CallChain(reader.ReadGrainId(), reader.ReadInt64(), reader.ReadString(), chain);
         }
 
         if (_inboundRouter is null)
         {
             throw new FormatException("Clients do not accept requests.");
         }
-        Volatile.Write(ref _lastInboundRequest, Timestamps.Now);
+        // One clock read serves the quiet-period tracking, the latency histogram and the deadline.
+        var now = Timestamps.Now;
+        Volatile.Write(ref _lastInboundRequest, now);
         var method = GrainRegistry.FindMethod(methodId);
         if (method is null)
         {
@@ -245,8 +256,8 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         request.ForwardCount = forwardCount;
         request.IsRemoteOrigin = true;
         request.ArgumentsIsolated = true;
-        request.SentTimestamp = Timestamps.Now;
-        request.DeadlineTimestamp = timeoutMs == 0 ? 0 : request.SentTimestamp + timeoutMs * Stopwatch.Frequency / 1000;
+        request.SentTimestamp = now;
+        request.DeadlineTimestamp = timeoutMs == 0 ? 0 : now + timeoutMs * Stopwatch.Frequency / 1000;
         if (!method.IsOneWay)
         {
             request.Sink = this;
@@ -283,17 +294,9 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         try
         {
             WriteResponseHeader(buffer, request.ReplyCorrelationId, ResponseStatus.Ok);
-            try
+            if (!PrimitiveJson<TResult>.Applies(_json) || !PrimitiveJson<TResult>.TryWriteText(buffer, result))
             {
-                using var writer = new Utf8JsonWriter(buffer);
-                request.WriteResult(writer, result, _json);
-            }
-            catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException or GrainSerializationException)
-            {
-                FrameBuffer.Return(buffer);
-                buffer = FrameBuffer.Rent();
-                WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
-                    $"The result of {request.Describe()} could not be serialized: {exception.Message}", exception));
+                WriteResultJson(request, result, ref buffer);
             }
             if (buffer.WrittenCount > _maxMessageSize)
             {
@@ -309,6 +312,25 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
         finally
         {
             FrameBuffer.Return(buffer);
+        }
+    }
+
+    /// <summary>Serializes the result after the response header; on failure the buffer is replaced by an error response.</summary>
+    private void WriteResultJson<TResult>(GrainRequest<TResult> request, TResult result, ref ArrayBufferWriter<byte> buffer)
+    {
+        var writer = FrameJson.Rent(buffer);
+        try
+        {
+            request.WriteResult(writer, result, _json);
+            FrameJson.Return(writer);
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException or GrainSerializationException)
+        {
+            FrameJson.Discard(writer);
+            FrameBuffer.Return(buffer);
+            buffer = FrameBuffer.Rent();
+            WriteError(buffer, request.ReplyCorrelationId, new GrainSerializationException(
+                $"The result of {request.Describe()} could not be serialized: {exception.Message}", exception));
         }
     }
 
@@ -343,8 +365,17 @@ internal sealed class MessageCenter : IConnectionHandler, IResponseSink
     private void WriteError(ArrayBufferWriter<byte> buffer, long correlationId, Exception exception)
     {
         WriteResponseHeader(buffer, correlationId, ResponseStatus.Error);
-        using var writer = new Utf8JsonWriter(buffer);
-        ExceptionCodec.Write(writer, exception, _json);
+        var writer = FrameJson.Rent(buffer);
+        try
+        {
+            ExceptionCodec.Write(writer, exception, _json);
+        }
+        catch
+        {
+            FrameJson.Discard(writer);
+            throw;
+        }
+        FrameJson.Return(writer);
     }
 
     private static void WriteResponseHeader(ArrayBufferWriter<byte> buffer, long correlationId, ResponseStatus status)

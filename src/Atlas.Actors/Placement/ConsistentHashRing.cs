@@ -39,12 +39,41 @@ internal sealed class ConsistentHashRing
         {
             return null;
         }
-        var index = Array.BinarySearch(_points, hash);
+        var index = Search(_points, hash);
         if (index < 0)
         {
             index = ~index;
         }
         return _owners[index == _points.Length ? 0 : index];
+    }
+
+    /// <summary>
+    /// <see cref="Array.BinarySearch{T}(T[], T)"/>'s own algorithm (same probes, so the same answer on every node, even
+    /// where points coincide), written out: the generic search goes through a comparer on every probe, and this runs on
+    /// every call a silo or client routes.
+    /// </summary>
+    private static int Search(uint[] points, uint value)
+    {
+        var low = 0;
+        var high = points.Length - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) >> 1);
+            var point = points[middle];
+            if (point == value)
+            {
+                return middle;
+            }
+            if (point < value)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return ~low;
     }
 
     /// <summary>The ring ranges (begin exclusive, end inclusive) that <paramref name="silo"/> owns.</summary>

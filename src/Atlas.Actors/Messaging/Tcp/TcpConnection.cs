@@ -70,6 +70,10 @@ internal sealed class TcpConnection : IConnection, IThreadPoolWorkItem
     /// <summary>Completes when the socket is gone and both loops have ended.</summary>
     public Task Finished => _finished.Task;
 
+    /// <summary>Whether this thread is delivering the frames of a read (of any connection) right now.</summary>
+    [ThreadStatic]
+    private static bool t_delivering;
+
     public void Start()
     {
         _sendLoop = SendLoopAsync();
@@ -116,11 +120,15 @@ internal sealed class TcpConnection : IConnection, IThreadPoolWorkItem
                 writer.Write(frame);
             }
             _queuedBytes += length;
-            // The flush (which wakes the send loop) runs once for all frames written until it runs.
+            // The flush (which wakes the send loop) runs once for all frames written until it runs. Sent while a read
+            // is delivered (a client answering with its next calls), it runs on this thread once the read's frames are
+            // all delivered. Sent from anywhere else (a silo's activations answering), it queues behind the work already
+            // waiting, the other activations of the same read, whose answers it then carries too: on this thread's
+            // local queue it would run right after the one turn, one flush per response.
             if (!_flushScheduled)
             {
                 _flushScheduled = true;
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: t_delivering);
             }
         }
     }
@@ -243,10 +251,12 @@ internal sealed class TcpConnection : IConnection, IThreadPoolWorkItem
                 var buffer = result.Buffer;
                 try
                 {
+                    t_delivering = true;
                     DeliverFrames(ref buffer);
                 }
                 finally
                 {
+                    t_delivering = false;
                     _input.AdvanceTo(buffer.Start, buffer.End);
                 }
                 if (result.IsCompleted)

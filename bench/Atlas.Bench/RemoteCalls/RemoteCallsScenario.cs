@@ -1,0 +1,358 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Atlas.Actors;
+using Atlas.Actors.Client;
+using Atlas.Actors.Membership;
+using Atlas.Actors.Messaging;
+using Atlas.Actors.Messaging.Tcp;
+using Atlas.Actors.Redis;
+using Atlas.Actors.Serialization;
+using Atlas.Bench.Baselines;
+using Atlas.Bench.Children;
+using Atlas.Bench.Harness;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Atlas.Bench.RemoteCalls;
+
+/// <summary>
+/// Remote grain calls: this process is a cluster client calling <see cref="IRemoteBenchGrain.Echo"/> on 10,000 grains
+/// spread over two silo child processes (TCP on loopback, Redis membership), 1,000 concurrent callers; against a raw
+/// TCP request/response echo (two <see cref="EchoServer"/> child processes, one connection to each, the same framing
+/// and frame sizes, no runtime) in the same run.
+/// </summary>
+public sealed class RemoteCallsScenario : IScenario
+{
+    private const int GrainCount = 10_000;
+    private const int ConcurrentCallers = 1_000;
+    private const int ServerCount = 2;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    public string Name => "remote-calls";
+
+    public string Description =>
+        $"a client calling grains on {ServerCount} silo processes over loopback TCP, {ConcurrentCallers:N0} concurrent callers over {GrainCount:N0} grains, vs a raw TCP echo with the same framing";
+
+    public async Task RunAsync(BenchSettings settings, BenchLog log, BenchReport report)
+    {
+        var rounds = settings.RoundsOr(quick: 7, full: 9);
+        var window = settings.Period(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
+        var ramp = settings.Period(TimeSpan.FromSeconds(0.25), TimeSpan.FromSeconds(0.5));
+        // The silos start cold: their tiered JIT keeps compiling for the first ten seconds or so (a profile of a quick run
+        // showed it at 13 % of the silos' samples), so the warm-up is longer than the rounds' windows.
+        var warmUp = settings.Period(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+        var allocationWindow = settings.Period(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
+
+        var services = await BenchServices.EnsureAsync(log);
+        var cluster = $"bench-remote-{Guid.NewGuid():N}"[..24];
+        var siloPorts = Enumerable.Range(0, ServerCount).Select(_ => BenchChild.FreePort()).ToArray();
+        var echoPorts = Enumerable.Range(0, ServerCount).Select(_ => BenchChild.FreePort()).ToArray();
+        log.Progress($"starting {ServerCount} silo processes (ports {string.Join(", ", siloPorts)}, cluster {cluster}, Redis {services.Redis}) " +
+                     $"and {ServerCount} echo processes (ports {string.Join(", ", echoPorts)})");
+
+        var silos = new List<BenchChild>();
+        var echoes = new List<BenchChild>();
+        ClusterClient? client = null;
+        var echoClients = new List<EchoClient>();
+        try
+        {
+            var started = Stopwatch.StartNew();
+            foreach (var port in siloPorts)
+            {
+                silos.Add(BenchChild.Start($"silo:{port}", RemoteSiloChild.Command, "--port", Text(port), "--cluster", cluster, "--redis", services.Redis));
+            }
+            foreach (var port in echoPorts)
+            {
+                echoes.Add(BenchChild.Start($"echo:{port}", RemoteEchoChild.Command, "--port", Text(port)));
+            }
+            await Task.WhenAll(silos.Concat(echoes).Select(c => c.WaitUntilReadyAsync(StartTimeout)));
+            log.Progress($"children ready in {started.Elapsed.TotalSeconds:0.0} s");
+
+            client = await ConnectClientAsync(cluster, services.Redis, new TcpTransport(), ServerCount);
+            var grains = Enumerable.Range(0, GrainCount).Select(k => client.GrainFactory.GetGrain<IRemoteBenchGrain>(k)).ToArray();
+
+            // Activation, and where each grain lives: the baseline sends each key to the same server index.
+            var hostPorts = await Task.WhenAll(grains.Select(g => g.SiloPort().AsTask()));
+            var serverOf = hostPorts.Select(p => Array.IndexOf(siloPorts, p)).ToArray();
+            if (serverOf.Any(s => s < 0))
+            {
+                throw new InvalidOperationException("A grain answered from a silo the benchmark did not start.");
+            }
+            var share = Enumerable.Range(0, ServerCount).Select(s => serverOf.Count(x => x == s) / (double)GrainCount).ToArray();
+            log.Progress($"activated {GrainCount:N0} grains in {started.Elapsed.TotalSeconds:0.0} s; share per silo {string.Join(" / ", share.Select(s => s.ToString("P1", CultureInfo.InvariantCulture)))}");
+
+            // Atlas's real frame sizes for this call, measured on a separate client (the timed one is not wrapped).
+            var (requestPayload, responsePayload) = await MeasureFramesAsync(cluster, services.Redis);
+            var baselineRequest = Math.Max(EchoFrames.MinimumRequestPayload, (int)Math.Round(requestPayload));
+            var baselineResponse = Math.Max(EchoFrames.MinimumResponsePayload, (int)Math.Round(responsePayload));
+            log.Progress(string.Create(CultureInfo.InvariantCulture,
+                $"atlas frames (payload after the 4-byte length): request {requestPayload:0.0} B, response {responsePayload:0.0} B (mean over all keys); baseline frames: {baselineRequest} B / {baselineResponse} B"));
+
+            foreach (var port in echoPorts)
+            {
+                echoClients.Add(await EchoClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), baselineRequest, baselineResponse));
+            }
+
+            CallTarget atlas = (caller, iteration) =>
+            {
+                var key = Pick(caller, iteration);
+                return grains[key].Echo(key).AsTask();
+            };
+            CallTarget baseline = (caller, iteration) =>
+            {
+                var key = Pick(caller, iteration);
+                return echoClients[serverOf[key]].CallAsync(key);
+            };
+            await VerifyAsync(atlas, baseline);
+
+            log.Progress($"warm-up {warmUp.TotalSeconds:0.#} s each; {ConcurrentCallers:N0} callers");
+            await LoadGenerator.RunAsync(new LoadSpec(ConcurrentCallers, warmUp, ramp, RecordLatency: false), atlas);
+            await LoadGenerator.RunAsync(new LoadSpec(ConcurrentCallers, warmUp, ramp, RecordLatency: false), baseline);
+
+            var results = await Rounds.AlternateAsync(rounds, log, "remote",
+                ("atlas   ", () => MeasureAsync(atlas, silos, window, ramp)),
+                ("baseline", () => MeasureAsync(baseline, echoes, window, ramp)));
+
+            var (atlasAllocation, baselineAllocation) = await MeasureAllocationsAsync(settings, log, atlas, baseline, grains, serverOf, share,
+                new LoadSpec(ConcurrentCallers, allocationWindow, ramp, RecordLatency: false, MeasureAllocations: true));
+
+            var ratio = Rounds.MedianRatio(results[0].Select(r => r.Load.CallsPerSecond).ToArray(), results[1].Select(r => r.Load.CallsPerSecond).ToArray());
+            log.Progress($"throughput ratio atlas/baseline {ratio:0.000}");
+
+            report.Atlas["concurrent"] = Figures(results[0], atlasAllocation);
+            report.Baseline["concurrent"] = Figures(results[1], baselineAllocation);
+            report.BaselineDescription =
+                "raw TCP request/response echo in 2 child processes: int32 LE length + payload with an 8-byte correlation id, payloads as long as Atlas's frames, " +
+                "one connection per server shared by all callers; System.IO.Pipelines on both sides (client: frames written into a Pipe under a lock, one " +
+                "scheduled flush per burst, one send loop per connection; server: parse every frame of a read, one response frame each, one flush per read); " +
+                "ConcurrentDictionary of TaskCompletionSource per pending call";
+            report.Ratio = ratio;
+            report.RatioDefinition = "atlas calls/s ÷ baseline calls/s, the median of per-round ratios (each round measures both, alternating which goes first)";
+            report.AddMinimumTarget("throughput_ratio", ratio, 0.5);
+
+            report.Details["silos"] = ServerCount;
+            report.Details["grains"] = GrainCount;
+            report.Details["concurrent_callers"] = ConcurrentCallers;
+            report.Details["rounds"] = rounds;
+            report.Details["window_s"] = window.TotalSeconds;
+            report.Details["grain_share_per_silo"] = new JsonArray([.. share.Select(s => BenchReport.Figure(s))]);
+            report.Details["frames"] = new JsonObject
+            {
+                ["length_prefix_bytes"] = 4,
+                ["atlas_request_payload_bytes"] = BenchReport.Figure(requestPayload),
+                ["atlas_response_payload_bytes"] = BenchReport.Figure(responsePayload),
+                ["baseline_request_payload_bytes"] = baselineRequest,
+                ["baseline_response_payload_bytes"] = baselineResponse,
+                ["note"] = "payload = frame after its 4-byte length prefix; Atlas's are means over the 10,000 keys (their decimal length varies), measured on the wire",
+            };
+            report.Details["cpu"] = "client_cpu_us_per_call: this process's CPU time ÷ calls; server_cpu_us_per_call: the server children's CPU time (sum) ÷ calls; both over the measured window";
+            report.Details["figures"] = "calls_per_s, p50_us, p99_us and CPU figures are medians over rounds";
+            report.Details["allocation"] = "client_bytes_per_call: this process's GC.GetTotalAllocatedBytes(precise) delta ÷ calls; server_bytes_per_call: the same in the silo processes " +
+                                           "(read through a grain on each), not measured for the echo servers; in a dedicated window without latency recording";
+            report.Details["latency_sampling"] = "every 8th call of each caller is timed (two clock reads per call would be a tenth of the baseline client's CPU); every call is counted";
+            report.Details["grain_choice"] = "pseudo-random key per (caller, iteration), the same sequence for Atlas and the baseline; the baseline sends each key to the server index of the silo that hosts that grain";
+        }
+        finally
+        {
+            foreach (var echo in echoClients)
+            {
+                await echo.DisposeAsync();
+            }
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+            await Task.WhenAll(silos.Concat(echoes).Select(c => c.DisposeAsync().AsTask()));
+            await RemoveMembershipRowsAsync(cluster, services.Redis, log);
+        }
+    }
+
+    /// <summary>Each run is a cluster of its own: its silos' rows (dead once they left) are removed from Redis afterwards.</summary>
+    private static async Task RemoveMembershipRowsAsync(string cluster, string redis, BenchLog log)
+    {
+        try
+        {
+            await using var table = RedisMembershipTable.ForClient(new ClientOptions { ClusterId = cluster }, redis);
+            await table.CleanupDefunctEntriesAsync(DateTime.UtcNow.AddMinutes(1));
+        }
+        catch (Exception exception) when (exception is MembershipTableUnavailableException or TimeoutException)
+        {
+            log.Progress($"the membership rows of cluster {cluster} stay in Redis: {exception.Message}");
+        }
+    }
+
+    private static async Task<ClusterClient> ConnectClientAsync(string cluster, string redis, ITransport transport, int silos)
+    {
+        var options = new ClientOptions { ClusterId = cluster };
+        var client = new ClusterClient(options, new MessagingOptions(), new SerializationOptions(),
+            RedisMembershipTable.ForClient(options, redis), transport, NullLoggerFactory.Instance);
+        await client.ConnectAsync();
+        var deadline = Stopwatch.StartNew();
+        while (client.View.ActiveSilos.Count < silos)
+        {
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"The client sees {client.View.ActiveSilos.Count} active silo(s), not {silos}.");
+            }
+            await Task.Delay(100);
+        }
+        return client;
+    }
+
+    private static async Task<(double Request, double Response)> MeasureFramesAsync(string cluster, string redis)
+    {
+        var meter = new FrameMeter(new TcpTransport());
+        var client = await ConnectClientAsync(cluster, redis, meter, ServerCount);
+        try
+        {
+            var grains = Enumerable.Range(0, GrainCount).Select(k => client.GrainFactory.GetGrain<IRemoteBenchGrain>(k)).ToArray();
+            await grains[0].Echo(0); // the connections are open
+            meter.Reset();
+            await Task.WhenAll(grains.Select((g, k) => g.Echo(k).AsTask()));
+            if (meter.SentFrames != GrainCount || meter.ReceivedFrames < GrainCount)
+            {
+                throw new InvalidOperationException($"The frame meter saw {meter.SentFrames} requests and {meter.ReceivedFrames} responses for {GrainCount} calls.");
+            }
+            return (meter.MeanSentPayload, meter.MeanReceivedPayload);
+        }
+        finally
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    /// <summary>Both systems answer what they were asked (the echo is not blind).</summary>
+    private static async Task VerifyAsync(CallTarget atlas, CallTarget baseline)
+    {
+        foreach (var target in new[] { atlas, baseline })
+        {
+            for (var caller = 0; caller < 4; caller++)
+            {
+                for (var iteration = 0L; iteration < 100; iteration++)
+                {
+                    var call = target(caller, iteration);
+                    await call;
+                    var answer = ((Task<int>)call).Result;
+                    if (answer != Pick(caller, iteration))
+                    {
+                        throw new InvalidOperationException($"Call {caller}/{iteration} answered {answer}, not {Pick(caller, iteration)}.");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A dedicated window per system in which allocation is measured (nothing is timed): this process's allocation, and
+    /// for Atlas each silo's, read through a grain it hosts as the window opens and closes.
+    /// </summary>
+    private static async Task<(Allocation Atlas, Allocation Baseline)> MeasureAllocationsAsync(BenchSettings settings, BenchLog log,
+        CallTarget atlas, CallTarget baseline, IRemoteBenchGrain[] grains, int[] serverOf, double[] share, LoadSpec spec)
+    {
+        var probes = Enumerable.Range(0, ServerCount).Select(s => grains[Array.IndexOf(serverOf, s)]).ToArray();
+        Task<long[]>? before = null, after = null;
+        var atlasSpec = spec with
+        {
+            WindowOpened = () => before = Task.WhenAll(probes.Select(p => p.SiloAllocatedBytes().AsTask())),
+            WindowClosed = () => after = Task.WhenAll(probes.Select(p => p.SiloAllocatedBytes().AsTask())),
+        };
+        if (settings.ProfileAllocations)
+        {
+            await Task.WhenAll(probes.Select(p => p.ProfileSiloAllocations(true, 0).AsTask()));
+        }
+        LoadResult atlasLoad;
+        using (var profiler = settings.ProfileAllocations ? new AllocationProfiler() : null)
+        {
+            atlasLoad = await LoadGenerator.RunAsync(atlasSpec, atlas);
+            profiler?.Report(log, "client atlas allocations", atlasLoad.AllocatedBytesPerCall ?? 0);
+        }
+        var siloBefore = await before!;
+        var siloAfter = await after!;
+        var calls = Math.Max(1, atlasLoad.Calls);
+        var serverBytes = Enumerable.Range(0, ServerCount).Sum(s => siloAfter[s] - siloBefore[s]) / (double)calls;
+        if (settings.ProfileAllocations)
+        {
+            for (var s = 0; s < ServerCount; s++)
+            {
+                foreach (var line in await probes[s].ProfileSiloAllocations(false, (siloAfter[s] - siloBefore[s]) / (share[s] * calls)))
+                {
+                    log.Progress(line);
+                }
+            }
+        }
+        var atlasAllocation = new Allocation(atlasLoad.AllocatedBytesPerCall ?? double.NaN, serverBytes);
+        log.Progress(string.Create(CultureInfo.InvariantCulture,
+            $"allocation atlas   : {atlasLoad.CallsPerSecond,12:N0} calls/s  client {atlasAllocation.ClientBytesPerCall:0.0} B/call, silos {serverBytes:0.0} B/call"));
+
+        var baselineLoad = await LoadGenerator.RunAsync(spec, baseline);
+        var baselineAllocation = new Allocation(baselineLoad.AllocatedBytesPerCall ?? double.NaN, double.NaN);
+        log.Progress(string.Create(CultureInfo.InvariantCulture,
+            $"allocation baseline: {baselineLoad.CallsPerSecond,12:N0} calls/s  client {baselineAllocation.ClientBytesPerCall:0.0} B/call"));
+        return (atlasAllocation, baselineAllocation);
+    }
+
+    private static async Task<Measured> MeasureAsync(CallTarget target, IReadOnlyList<BenchChild> servers, TimeSpan window, TimeSpan ramp)
+    {
+        var self = Process.GetCurrentProcess();
+        TimeSpan clientBefore = default, clientAfter = default, serversBefore = default, serversAfter = default;
+        var spec = new LoadSpec(ConcurrentCallers, window, ramp,
+            WindowOpened: () =>
+            {
+                self.Refresh();
+                clientBefore = self.TotalProcessorTime;
+                serversBefore = Sum(servers);
+            },
+            WindowClosed: () =>
+            {
+                self.Refresh();
+                clientAfter = self.TotalProcessorTime;
+                serversAfter = Sum(servers);
+            });
+        var load = await LoadGenerator.RunAsync(spec, target);
+        var calls = Math.Max(1, load.Calls);
+        return new Measured(load, (clientAfter - clientBefore).TotalMicroseconds / calls, (serversAfter - serversBefore).TotalMicroseconds / calls);
+    }
+
+    private static TimeSpan Sum(IReadOnlyList<BenchChild> children)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var child in children)
+        {
+            total += child.CpuTime;
+        }
+        return total;
+    }
+
+    /// <summary>A pseudo-random grain for a caller's n-th call (SplitMix64): uniform, stateless, identical for both systems.</summary>
+    private static int Pick(int caller, long iteration)
+    {
+        var z = ((ulong)caller << 40) ^ (ulong)iteration;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z % GrainCount);
+    }
+
+    private static JsonObject Figures(Measured[] rounds, Allocation allocation) => new()
+    {
+        ["calls_per_s"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.Load.CallsPerSecond))),
+        ["p50_us"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.Load.Latency!.P50Micros))),
+        ["p99_us"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.Load.Latency!.P99Micros))),
+        ["client_cpu_us_per_call"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.ClientCpuMicrosPerCall))),
+        ["server_cpu_us_per_call"] = BenchReport.Figure(Rounds.Median(rounds.Select(r => r.ServerCpuMicrosPerCall))),
+        ["client_bytes_per_call"] = BenchReport.Figure(allocation.ClientBytesPerCall),
+        ["server_bytes_per_call"] = BenchReport.Figure(allocation.ServerBytesPerCall),
+        ["calls_per_s_rounds"] = new JsonArray([.. rounds.Select(r => BenchReport.Figure(r.Load.CallsPerSecond))]),
+    };
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Allocation(double ClientBytesPerCall, double ServerBytesPerCall);
+
+    private sealed record Measured(LoadResult Load, double ClientCpuMicrosPerCall, double ServerCpuMicrosPerCall)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"{Load}  cpu/call: client {ClientCpuMicrosPerCall,5:0.0} µs, servers {ServerCpuMicrosPerCall,5:0.0} µs");
+    }
+}
