@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using Npgsql;
 
 namespace Atlas.Actors.Postgres.Tests.Infrastructure;
@@ -5,11 +6,8 @@ namespace Atlas.Actors.Postgres.Tests.Infrastructure;
 /// <summary>The PostgreSQL server the project's test command starts (<c>bash scripts/test.sh</c>), reached through its environment variables.</summary>
 internal static class TestPostgres
 {
-    /// <summary>Connections each test data source may open: several test classes run at once on a server with 100 connections.</summary>
-    private const int PoolSize = 20;
-
     /// <summary>The connection string from <c>ATLAS_TEST_POSTGRES</c>, with a bounded pool.</summary>
-    public static string ConnectionString => new NpgsqlConnectionStringBuilder(Required("ATLAS_TEST_POSTGRES")) { MaxPoolSize = PoolSize }.ConnectionString;
+    public static string ConnectionString => TestPostgresServer.ConnectionString;
 
     /// <summary>Options as a silo would have them, for the test server.</summary>
     public static PostgresStorageOptions Options(string? serviceId = null) => new() { ConnectionString = ConnectionString, ServiceId = serviceId };
@@ -18,13 +16,6 @@ internal static class TestPostgres
 
     /// <summary>A service id no other test (or earlier run) uses, so tests share the database without seeing each other's rows.</summary>
     public static string NewServiceId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    public static string Required(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"{name} is not set. These tests need the project's PostgreSQL server: run them with `bash scripts/test.sh`, " +
-                "which starts it and exports ATLAS_TEST_POSTGRES, ATLAS_TEST_PG_BIN, ATLAS_TEST_PG_DATA and ATLAS_TEST_PG_PORT.");
 }
 
 /// <summary>A data source shared by the tests of one class.</summary>

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using System.Diagnostics;
 using Atlas.Actors.Persistence;
 using Atlas.Actors.Postgres.Tests.Grains;
@@ -96,7 +97,7 @@ public sealed class OutageTests : IAsyncLifetime
         await storage.WriteStateAsync("s", grain, state);
 
         // The pool still holds the connection the server closed while restarting.
-        await PostgresService.RestartAsync();
+        await TestPostgresServer.RestartAsync();
         await storage.WriteStateAsync("s", grain, state);
 
         Assert.Equal("2", state.ETag);
@@ -153,14 +154,14 @@ public sealed class OutageTests : IAsyncLifetime
 
     private static async Task WhileStoppedAsync(Func<Task> during)
     {
-        await PostgresService.StopAsync();
+        await TestPostgresServer.StopAsync();
         try
         {
             await during();
         }
         finally
         {
-            await PostgresService.StartAsync();
+            await TestPostgresServer.StartAsync();
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Atlas.Actors.Membership;
 using Atlas.Actors.Redis.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 using Atlas.Actors.Testing;
 
 namespace Atlas.Actors.Redis.Tests.Cluster;
@@ -13,8 +14,8 @@ public sealed class RedisClusterMembershipTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var clusterId = RedisTestServer.NewClusterId("cluster");
-        _table = new RedisMembershipTable(new RedisMembershipOptions { ConnectionString = RedisTestServer.ConnectionString, ClusterId = clusterId });
+        var clusterId = TestClusterIds.New("cluster");
+        _table = new RedisMembershipTable(new RedisMembershipOptions { ConnectionString = TestRedisServer.ConnectionString, ClusterId = clusterId });
         _cluster = new TestClusterBuilder(3) { ClusterId = clusterId, MembershipTable = _table }.Build();
         await _cluster.DeployAsync();
     }
@@ -22,7 +23,7 @@ public sealed class RedisClusterMembershipTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _cluster.DisposeAsync();
-        await (await RedisTestServer.SharedConnectionAsync()).GetDatabase().KeyDeleteAsync(_table.Key);
+        await (await TestRedisServer.SharedAsync()).GetDatabase().KeyDeleteAsync(_table.Key);
         await _table.DisposeAsync();
     }
 

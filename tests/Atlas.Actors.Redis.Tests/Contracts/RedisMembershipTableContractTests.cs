@@ -1,5 +1,6 @@
 using Atlas.Actors.Membership;
 using Atlas.Actors.Redis.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 using Atlas.Actors.Testing.Contracts;
 
 namespace Atlas.Actors.Redis.Tests.Contracts;
@@ -11,8 +12,8 @@ public sealed class RedisMembershipTableContractTests : MembershipTableContractT
 
     protected override async Task<IMembershipTable> CreateTableAsync()
     {
-        var redis = await RedisTestServer.SharedConnectionAsync();
-        var table = new RedisMembershipTable(redis, new RedisMembershipOptions { ClusterId = RedisTestServer.NewClusterId("contract") });
+        var redis = await TestRedisServer.SharedAsync();
+        var table = new RedisMembershipTable(redis, new RedisMembershipOptions { ClusterId = TestClusterIds.New("contract") });
         _tables.Add(table);
         return table;
     }
@@ -21,7 +22,7 @@ public sealed class RedisMembershipTableContractTests : MembershipTableContractT
 
     public async Task DisposeAsync()
     {
-        var redis = await RedisTestServer.SharedConnectionAsync();
+        var redis = await TestRedisServer.SharedAsync();
         foreach (var table in _tables)
         {
             await redis.GetDatabase().KeyDeleteAsync(table.Key);

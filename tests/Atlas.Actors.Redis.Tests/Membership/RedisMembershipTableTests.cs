@@ -3,6 +3,7 @@ using Atlas.Actors.Client;
 using Atlas.Actors.Hosting;
 using Atlas.Actors.Membership;
 using Atlas.Actors.Redis.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -23,8 +24,8 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
 
     private async Task<RedisMembershipTable> NewTableAsync(string purpose)
     {
-        var table = new RedisMembershipTable(await RedisTestServer.SharedConnectionAsync(),
-            new RedisMembershipOptions { ClusterId = RedisTestServer.NewClusterId(purpose) });
+        var table = new RedisMembershipTable(await TestRedisServer.SharedAsync(),
+            new RedisMembershipOptions { ClusterId = TestClusterIds.New(purpose) });
         _keys.Add(table.Key);
         await table.InitializeAsync();
         return table;
@@ -38,7 +39,7 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
 
         Assert.True(await table.InsertRowAsync(Entry(silo), new TableVersion(1, "1")));
 
-        var redis = (await RedisTestServer.SharedConnectionAsync()).GetDatabase();
+        var redis = (await TestRedisServer.SharedAsync()).GetDatabase();
         var fields = (await redis.HashGetAllAsync(table.Key)).ToDictionary(f => f.Name.ToString(), f => f.Value.ToString());
         Assert.Equal(["alive:10.1.2.3:11111@42", "silo:10.1.2.3:11111@42", "version"], fields.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("1", fields["version"]);
@@ -49,7 +50,7 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
     [Fact]
     public async Task The_key_is_the_prefix_and_the_cluster_id()
     {
-        var table = new RedisMembershipTable(await RedisTestServer.SharedConnectionAsync(),
+        var table = new RedisMembershipTable(await TestRedisServer.SharedAsync(),
             new RedisMembershipOptions { KeyPrefix = "ride:", ClusterId = "eu-1" });
 
         Assert.Equal("ride:eu-1:membership", table.Key);
@@ -60,7 +61,7 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
     {
         var table = await NewTableAsync("vanished");
         Assert.True(await table.InsertRowAsync(Entry(new SiloAddress("h", 1, 1)), new TableVersion(1, "1")));
-        await (await RedisTestServer.SharedConnectionAsync()).GetDatabase().KeyDeleteAsync(table.Key);
+        await (await TestRedisServer.SharedAsync()).GetDatabase().KeyDeleteAsync(table.Key);
 
         Assert.Equal(0, (await table.ReadAllAsync()).Version.Version);
         Assert.True(await table.InsertRowAsync(Entry(new SiloAddress("h", 2, 1)), new TableVersion(1, "1")));
@@ -69,7 +70,7 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
     [Fact]
     public async Task A_table_without_a_cluster_id_is_refused_at_construction()
     {
-        var redis = await RedisTestServer.SharedConnectionAsync();
+        var redis = await TestRedisServer.SharedAsync();
 
         Assert.ThrowsAny<ArgumentException>(() => new RedisMembershipTable(redis, new RedisMembershipOptions()));
     }
@@ -81,7 +82,7 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
         await using var table = new RedisMembershipTable(new RedisMembershipOptions
         {
             ConnectionString = "127.0.0.1:1",
-            ClusterId = RedisTestServer.NewClusterId("unreachable"),
+            ClusterId = TestClusterIds.New("unreachable"),
             ConnectTimeout = TimeSpan.FromSeconds(1),
             OperationTimeout = TimeSpan.FromSeconds(1),
         });
@@ -98,12 +99,12 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
     [Fact]
     public async Task UseRedisClustering_keys_the_silos_table_by_the_silos_cluster_id()
     {
-        var clusterId = RedisTestServer.NewClusterId("silo");
+        var clusterId = TestClusterIds.New("silo");
         var services = new ServiceCollection();
         services.AddAtlasSiloWithoutHost(silo =>
         {
             silo.Configure<SiloOptions>(o => o.ClusterId = clusterId);
-            silo.UseRedisClustering(RedisTestServer.ConnectionString);
+            silo.UseRedisClustering(TestRedisServer.ConnectionString);
         });
         await using var provider = services.BuildServiceProvider();
 
@@ -118,10 +119,10 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
     [Fact]
     public async Task UseRedisClustering_uses_the_connection_registered_in_the_container()
     {
-        var shared = await RedisTestServer.SharedConnectionAsync();
+        var shared = await TestRedisServer.SharedAsync();
         var services = new ServiceCollection();
         services.AddSingleton<IConnectionMultiplexer>(shared);
-        services.AddAtlasSiloWithoutHost(silo => silo.UseRedisClustering("127.0.0.1:1", o => o.ClusterId = RedisTestServer.NewClusterId("shared")));
+        services.AddAtlasSiloWithoutHost(silo => silo.UseRedisClustering("127.0.0.1:1", o => o.ClusterId = TestClusterIds.New("shared")));
         await using var provider = services.BuildServiceProvider();
         var table = (RedisMembershipTable)provider.GetRequiredService<IMembershipTable>();
         _keys.Add(table.Key);
@@ -135,9 +136,9 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
     [Fact]
     public async Task A_client_table_is_keyed_by_the_clients_cluster_id()
     {
-        var client = new ClientOptions { ClusterId = RedisTestServer.NewClusterId("client") };
+        var client = new ClientOptions { ClusterId = TestClusterIds.New("client") };
 
-        await using var table = RedisMembershipTable.ForClient(client, RedisTestServer.ConnectionString);
+        await using var table = RedisMembershipTable.ForClient(client, TestRedisServer.ConnectionString);
 
         Assert.Equal($"atlas:{client.ClusterId}:membership", table.Key);
         _keys.Add(table.Key);
@@ -149,7 +150,7 @@ public sealed class RedisMembershipTableTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        var redis = (await RedisTestServer.SharedConnectionAsync()).GetDatabase();
+        var redis = (await TestRedisServer.SharedAsync()).GetDatabase();
         foreach (var key in _keys)
         {
             await redis.KeyDeleteAsync(key);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Atlas.Actors.Membership;
 using Atlas.Actors.Redis.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 
 namespace Atlas.Actors.Redis.Tests.Membership;
 
@@ -22,8 +23,8 @@ public sealed class RedisOutageTests
 
     private static RedisMembershipTable NewTable() => new(new RedisMembershipOptions
     {
-        ConnectionString = RedisTestServer.ConnectionString,
-        ClusterId = RedisTestServer.NewClusterId("outage"),
+        ConnectionString = TestRedisServer.ConnectionString,
+        ClusterId = TestClusterIds.New("outage"),
         ConnectTimeout = TimeSpan.FromSeconds(1),
         OperationTimeout = TimeSpan.FromSeconds(1),
     });
@@ -43,7 +44,7 @@ public sealed class RedisOutageTests
         Assert.True(await table.InsertRowAsync(Entry(1), new TableVersion(1, "1")));
         var row = Assert.Single((await table.ReadAllAsync()).Entries);
 
-        await RedisTestServer.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             var calls = new (string Name, Func<Task> Call)[]
@@ -58,14 +59,14 @@ public sealed class RedisOutageTests
                 var watch = Stopwatch.StartNew();
                 var error = await Assert.ThrowsAsync<MembershipTableUnavailableException>(call);
                 Assert.True(watch.Elapsed < FailureBound, $"{name} took {watch.Elapsed} to fail");
-                Assert.Contains(RedisTestServer.ConnectionString, error.Endpoint);
+                Assert.Contains(TestRedisServer.ConnectionString, error.Endpoint);
                 Assert.Contains(table.Key, error.Message);
                 Assert.NotNull(error.InnerException);
             }
         }
         finally
         {
-            await RedisTestServer.StartAsync();
+            await TestRedisServer.StartAsync();
         }
     }
 
@@ -76,14 +77,14 @@ public sealed class RedisOutageTests
         await table.InitializeAsync();
         Assert.True(await table.InsertRowAsync(Entry(1), new TableVersion(1, "1")));
 
-        await RedisTestServer.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             await Assert.ThrowsAsync<MembershipTableUnavailableException>(() => table.ReadAllAsync());
         }
         finally
         {
-            await RedisTestServer.StartAsync();
+            await TestRedisServer.StartAsync();
         }
 
         var watch = Stopwatch.StartNew();
@@ -113,7 +114,7 @@ public sealed class RedisOutageTests
         await table.InitializeAsync();
         Assert.True(await table.InsertRowAsync(Entry(1), new TableVersion(1, "1")));
         Assert.True(await table.InsertRowAsync(Entry(2), new TableVersion(2, "2")));
-        var redis = await RedisTestServer.SharedConnectionAsync();
+        var redis = await TestRedisServer.SharedAsync();
 
         await redis.GetDatabase().ExecuteAsync("SCRIPT", "FLUSH");
 

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors;
 using Atlas.Actors.Testing;
 using Atlas.Grains.Drivers;
@@ -29,11 +30,11 @@ internal sealed class GeoIndexCluster : IAsyncDisposable
 
     public static async Task<GeoIndexCluster> StartAsync(int silos, IConnectionMultiplexer redis)
     {
-        var prefix = RedisTestServer.NewPrefix("cluster");
+        var prefix = GeoTestKeys.NewPrefix("cluster");
         var cluster = new TestClusterBuilder(silos).ConfigureSilo(silo =>
         {
             silo.Services.AddSingleton(redis);
-            silo.Services.AddRedisGeoIndex(RedisTestServer.ConnectionString, o =>
+            silo.Services.AddRedisGeoIndex(TestRedisServer.ConnectionString, o =>
             {
                 o.KeyPrefix = prefix;
                 o.OperationTimeout = TimeSpan.FromSeconds(2);
@@ -79,7 +80,7 @@ public sealed class GeoIndexClusterTests
     [Fact]
     public async Task A_driver_indexed_through_one_silo_is_found_by_searches_through_every_silo()
     {
-        await using var geo = await GeoIndexCluster.StartAsync(3, await RedisTestServer.SharedConnectionAsync());
+        await using var geo = await GeoIndexCluster.StartAsync(3, await TestRedisServer.SharedAsync());
         var silos = geo.Cluster.Silos;
 
         await GeoIndexCluster.OnlineDriverAsync(silos[0].Silo.GrainFactory, "ana", Lisbon);
@@ -95,7 +96,7 @@ public sealed class GeoIndexClusterTests
     [Fact]
     public async Task After_the_silo_hosting_a_shard_is_killed_the_shard_rebuilds_from_Redis_on_a_survivor()
     {
-        await using var geo = await GeoIndexCluster.StartAsync(3, await RedisTestServer.SharedConnectionAsync());
+        await using var geo = await GeoIndexCluster.StartAsync(3, await TestRedisServer.SharedAsync());
         await GeoIndexCluster.OnlineDriverAsync(geo.Cluster.GrainFactory, "bruno", Lisbon);
         await GeoIndexCluster.OnlineDriverAsync(geo.Cluster.GrainFactory, "carla", GeoTestPoints.Offset(Lisbon, 300, 200));
         await geo.InRedisAsync(Lisbon, "bruno", "carla");

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using System.Globalization;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
@@ -17,8 +18,8 @@ public sealed class RedisGeoIndexStoreTests
 
     private async Task<(RedisGeoIndexStore Store, IDatabase Db)> StoreAsync(TimeSpan? timeToLive = null, TimeProvider? time = null)
     {
-        var redis = await RedisTestServer.SharedConnectionAsync();
-        var store = new RedisGeoIndexStore(redis, new RedisGeoIndexOptions { KeyPrefix = RedisTestServer.NewPrefix("store") },
+        var redis = await TestRedisServer.SharedAsync();
+        var store = new RedisGeoIndexStore(redis, new RedisGeoIndexOptions { KeyPrefix = GeoTestKeys.NewPrefix("store") },
             new GeoIndexOptions { EntryTimeToLive = timeToLive ?? TimeSpan.FromMinutes(2) }, time ?? _time);
         return (store, redis.GetDatabase());
     }
@@ -200,14 +201,14 @@ public sealed class RedisGeoIndexStoreTests
     [InlineData(false)]
     public async Task AddRedisGeoIndex_replaces_the_in_memory_store_whether_registered_before_or_after_the_grains(bool beforeGrains)
     {
-        var redis = await RedisTestServer.SharedConnectionAsync();
+        var redis = await TestRedisServer.SharedAsync();
         var services = new ServiceCollection();
         services.AddSingleton<IConnectionMultiplexer>(redis);
         if (!beforeGrains)
         {
             services.AddAtlasGrains();
         }
-        services.AddRedisGeoIndex(RedisTestServer.ConnectionString, o => o.KeyPrefix = RedisTestServer.NewPrefix("registration"));
+        services.AddRedisGeoIndex(TestRedisServer.ConnectionString, o => o.KeyPrefix = GeoTestKeys.NewPrefix("registration"));
         if (beforeGrains)
         {
             services.AddAtlasGrains();
@@ -224,7 +225,7 @@ public sealed class RedisGeoIndexStoreTests
     public async Task A_store_without_a_registered_connection_opens_its_own()
     {
         var services = new ServiceCollection();
-        services.AddRedisGeoIndex(RedisTestServer.ConnectionString, o => o.KeyPrefix = RedisTestServer.NewPrefix("own-connection"));
+        services.AddRedisGeoIndex(TestRedisServer.ConnectionString, o => o.KeyPrefix = GeoTestKeys.NewPrefix("own-connection"));
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<IGeoIndexStore>();
 

@@ -1,10 +1,11 @@
+using Atlas.Testing.Servers;
 using Atlas.Grains.Geo;
 using Atlas.Infrastructure.GeoIndex;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
 /// <summary>The geo index while its Redis is stopped and after it is back (empty: the test Redis keeps no data).</summary>
-[Collection(RedisCollection.Name)]
+[Collection(GeoIndexOutageCollection.Name)]
 public sealed class RedisOutageTests
 {
     private static readonly GeoPoint Porto = new(41.1579, -8.6291);
@@ -13,7 +14,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task Searches_answer_from_memory_during_an_outage_and_its_positions_reach_Redis_after_it()
     {
-        using var redis = await RedisTestServer.ConnectAsync();
+        using var redis = await TestRedisServer.ConnectAsync();
         await using var geo = await GeoIndexCluster.StartAsync(3, redis);
         var grains = geo.Cluster.GrainFactory;
         await GeoIndexCluster.OnlineDriverAsync(grains, "before", Porto);
@@ -22,7 +23,7 @@ public sealed class RedisOutageTests
         Assert.Equal(["before"], await GeoIndexCluster.SearchAsync(grains, Porto));
         var nearby = GeoTestPoints.Offset(Porto, 100, 100);
 
-        await RedisTestServer.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             Assert.Equal(["before"], await GeoIndexCluster.SearchAsync(grains, Porto));
@@ -31,7 +32,7 @@ public sealed class RedisOutageTests
         }
         finally
         {
-            await RedisTestServer.StartAsync();
+            await TestRedisServer.StartAsync();
         }
 
         // The position taken during the outage is written, and the one Redis lost in its restart is written again.
@@ -42,11 +43,11 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task A_shard_that_cannot_load_during_an_outage_fails_the_search_clearly_and_loads_once_Redis_is_back()
     {
-        using var redis = await RedisTestServer.ConnectAsync();
+        using var redis = await TestRedisServer.ConnectAsync();
         await using var geo = await GeoIndexCluster.StartAsync(1, redis);
         var grains = geo.Cluster.GrainFactory;
 
-        await RedisTestServer.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             var error = await Assert.ThrowsAsync<GeoIndexStoreUnavailableException>(() => GeoIndexCluster.SearchAsync(grains, Faro));
@@ -55,7 +56,7 @@ public sealed class RedisOutageTests
         }
         finally
         {
-            await RedisTestServer.StartAsync();
+            await TestRedisServer.StartAsync();
         }
 
         await Eventually.HoldsAsync(async () => (await GeoIndexCluster.SearchAsync(grains, Faro)).Length == 0, "the search to succeed");

@@ -2,11 +2,18 @@ using System.Diagnostics;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
-/// <summary>The tests that use the test Redis run one at a time: outage tests stop and restart it.</summary>
+/// <summary>The geo index tests on the test Redis share one collection, so that their clusters do not compete for the machine.</summary>
 [CollectionDefinition(Name)]
 public sealed class RedisCollection
 {
     public const string Name = "redis";
+}
+
+/// <summary>Stopping Redis would break tests running beside these, so they run alone, after the others.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GeoIndexOutageCollection
+{
+    public const string Name = "geo-index-redis-outage";
 }
 
 /// <summary>A clock that moves only when told to.</summary>
@@ -45,4 +52,10 @@ internal static class Eventually
         }
         throw new TimeoutException($"Waited {limit.TotalSeconds:0} s for {what}.{(last is null ? "" : $" Last error: {last.Message}")}", last);
     }
+}
+
+internal static class GeoTestKeys
+{
+    /// <summary>A key prefix no other test uses.</summary>
+    public static string NewPrefix(string purpose) => $"atlas:test:{purpose}:{Guid.NewGuid():N}:geo:";
 }

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using System.Diagnostics;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Rides;
@@ -53,7 +54,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
             output.WriteLine(line.ToString());
         }
         // A test that failed half-way must not leave the servers down for the next.
-        await TestRedis.StartAsync();
+        await TestRedisServer.StartAsync();
         await StartPostgresAsync();
         foreach (var disposable in Enumerable.Reverse(_disposables))
         {
@@ -94,7 +95,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         var rideId = RideEvents.NewRideId("outage");
         await sink.PublishAsync(RideEvents.Of(rideId, 1));
 
-        await TestRedis.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             var stopwatch = Stopwatch.StartNew();
@@ -104,7 +105,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
         finally
         {
-            await TestRedis.StartAsync();
+            await TestRedisServer.StartAsync();
         }
 
         await Eventually.HoldsAsync(async () =>
@@ -133,7 +134,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         await Eventually.HoldsAsync(async () => await _history.CaughtUpAsync(new Dictionary<string, int> { [before.RideId] = 1, [during.RideId] = 1 }),
             "both rides projected");
 
-        await TestRedis.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             // The ride accepts the cancellation: its events wait in its state, and its outbox reminder retries them.
@@ -144,7 +145,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
         finally
         {
-            await TestRedis.StartAsync();
+            await TestRedisServer.StartAsync();
         }
 
         // Redis came back empty: the group is created again and the retried events get through.
@@ -163,7 +164,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         var first = await PublishAsync(rides: 3);
         await CaughtUpAsync(first);
 
-        await PostgresService.StopAsync();
+        await TestPostgresServer.StopAsync();
         Dictionary<string, int> published;
         try
         {
@@ -191,7 +192,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         await CaughtUpAsync(first);
 
         // The writer's connection is one the restart closes.
-        await PostgresService.RestartAsync();
+        await TestPostgresServer.RestartAsync();
         _dataSource.Clear(); // the test's own pool: the projector's is left to cope
         var published = await PublishAsync(rides: 10);
 
@@ -258,7 +259,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         sink.Append(position(0));
         await Eventually.HoldsAsync(() => sink.Written == 1, "the first position written");
 
-        await TestRedis.StopAsync();
+        await TestRedisServer.StopAsync();
         try
         {
             sink.Append(position(1));
@@ -266,7 +267,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
         finally
         {
-            await TestRedis.StartAsync();
+            await TestRedisServer.StartAsync();
         }
 
         await Eventually.HoldsAsync(() =>
@@ -288,7 +289,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task StartPostgresAsync()
     {
-        await PostgresService.StartAsync();
+        await TestPostgresServer.StartAsync();
         _dataSource.Clear(); // the test's own pool: the projector's is left to cope
     }
 

@@ -1,4 +1,5 @@
 using Atlas.Actors.Postgres;
+using Atlas.Testing.Servers;
 using Npgsql;
 
 namespace Atlas.Infrastructure.Tests.Infrastructure;
@@ -6,20 +7,10 @@ namespace Atlas.Infrastructure.Tests.Infrastructure;
 /// <summary>The PostgreSQL server the project's test command starts (<c>bash scripts/test.sh</c>), reached through its environment variables.</summary>
 internal static class TestPostgres
 {
-    /// <summary>Connections each test data source may open: several test classes run at once on a server with 100 connections.</summary>
-    private const int PoolSize = 20;
-
     /// <summary>The connection string from <c>ATLAS_TEST_POSTGRES</c>, with a bounded pool.</summary>
-    public static string ConnectionString => new NpgsqlConnectionStringBuilder(Required("ATLAS_TEST_POSTGRES")) { MaxPoolSize = PoolSize }.ConnectionString;
+    public static string ConnectionString => TestPostgresServer.ConnectionString;
 
     public static NpgsqlDataSource CreateDataSource() => PostgresDataSource.Create(new PostgresStorageOptions { ConnectionString = ConnectionString });
-
-    public static string Required(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"{name} is not set. These tests need the project's PostgreSQL server: run bash scripts/test.sh, " +
-                "which starts it and exports ATLAS_TEST_POSTGRES (or, while developing: bash scripts/services.sh start && eval \"$(bash scripts/services.sh env)\").");
 }
 
 /// <summary>A data source shared by the tests of one class.</summary>

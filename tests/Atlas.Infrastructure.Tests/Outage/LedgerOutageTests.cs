@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using System.Diagnostics;
 using Atlas.Actors.Testing;
 using Atlas.Grains.Hosting;
@@ -82,7 +83,7 @@ public sealed class LedgerOutageTests : IAsyncLifetime
         await wallet.TopUp("t", Eur(1_000));
 
         // The pools still hold connections the server closed while restarting.
-        await PostgresService.RestartAsync();
+        await TestPostgresServer.RestartAsync();
         var debit = await wallet.Debit("d", Eur(100));
 
         Assert.Equal((2L, Eur(900)), (debit.Version, debit.BalanceAfter));
@@ -95,7 +96,7 @@ public sealed class LedgerOutageTests : IAsyncLifetime
         await wallet.TopUp("t", Eur(1));
 
         var inFlight = Enumerable.Range(0, 100).Select(i => wallet.Credit($"ride-{i}:commission", Eur(10 + i))).ToArray();
-        await PostgresService.RestartAsync();
+        await TestPostgresServer.RestartAsync();
         var errors = new List<Exception>();
         foreach (var call in inFlight)
         {
@@ -137,14 +138,14 @@ public sealed class LedgerOutageTests : IAsyncLifetime
 
     private static async Task WhileStoppedAsync(Func<Task> during)
     {
-        await PostgresService.StopAsync();
+        await TestPostgresServer.StopAsync();
         try
         {
             await during();
         }
         finally
         {
-            await PostgresService.StartAsync();
+            await TestPostgresServer.StartAsync();
         }
     }
 }

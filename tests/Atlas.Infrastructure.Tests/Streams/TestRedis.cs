@@ -1,23 +1,20 @@
-using System.Diagnostics;
-using System.Net.Sockets;
 using Atlas.Infrastructure.Streams;
+using Atlas.Testing.Servers;
 using StackExchange.Redis;
 
 namespace Atlas.Infrastructure.Tests.Streams;
 
 /// <summary>
 /// The Redis server the project's test command starts (<c>bash scripts/test.sh</c>), reached through its environment
-/// variables, and the means to take it down and bring it back for outage tests.
+/// variables, and what the stream tests read and write on it.
 /// </summary>
 internal static class TestRedis
 {
-    private static readonly Lazy<Task<ConnectionMultiplexer>> Shared = new(ConnectAsync);
-
     /// <summary>The StackExchange.Redis configuration string from <c>ATLAS_TEST_REDIS</c>.</summary>
-    public static string ConnectionString => Required("ATLAS_TEST_REDIS");
+    public static string ConnectionString => TestRedisServer.ConnectionString;
 
     /// <summary>One connection for the tests' own reads and writes (as a process would share one).</summary>
-    public static async Task<IDatabase> DatabaseAsync() => (await Shared.Value).GetDatabase();
+    public static async Task<IDatabase> DatabaseAsync() => (await TestRedisServer.SharedAsync()).GetDatabase();
 
     /// <summary>A key prefix no other test uses, so that tests run in parallel on one Redis.</summary>
     public static string NewPrefix(string purpose) => $"atlas:test:{purpose}:{Guid.NewGuid():N}:";
@@ -67,112 +64,4 @@ internal static class TestRedis
     /// <summary>Appends raw fields to a stream (as a buggy or foreign producer would).</summary>
     public static async Task<string> AddRawAsync(string stream, params string[] fieldsAndValues) =>
         (string)(await (await DatabaseAsync()).ExecuteAsync("XADD", [(RedisKey)stream, "*", .. fieldsAndValues]))!;
-
-    public static Task StopAsync() => ServicesAsync("stop-redis", open: false);
-
-    public static Task StartAsync() => ServicesAsync("start-redis", open: true);
-
-    /// <summary>Stops and starts Redis: it has no persistence in tests, so every stream and group is gone after.</summary>
-    public static Task RestartAsync() => ServicesAsync("restart-redis", open: true);
-
-    private static int Port => int.Parse(Required("ATLAS_TEST_REDIS_PORT"), System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string Required(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"{name} is not set. These tests need the project's Redis server: run bash scripts/test.sh, " +
-                "which starts it and exports ATLAS_TEST_REDIS (or, while developing: bash scripts/services.sh start && eval \"$(bash scripts/services.sh env)\").");
-
-    private static async Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var configuration = ConfigurationOptions.Parse(ConnectionString);
-        configuration.AbortOnConnectFail = false;
-        configuration.ConnectTimeout = 2_000;
-        configuration.SyncTimeout = 5_000;
-        configuration.ReconnectRetryPolicy = new LinearRetry(250);
-        return await ConnectionMultiplexer.ConnectAsync(configuration);
-    }
-
-    private static async Task ServicesAsync(string command, bool open)
-    {
-        var port = Port;
-        var script = Environment.GetEnvironmentVariable("ATLAS_SERVICES_SCRIPT") is { Length: > 0 } fromEnvironment && File.Exists(fromEnvironment)
-            ? fromEnvironment
-            : Path.Combine(RepositoryRoot(), "scripts", "services.sh");
-        var output = Path.GetTempFileName();
-        try
-        {
-            // Output goes to a file, not a pipe: a server started by the command would otherwise hold the pipe open.
-            using var process = Process.Start(new ProcessStartInfo("bash", ["-c", $"bash '{script}' {command} > '{output}' 2>&1"]))!;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"`services.sh {command}` exited with {process.ExitCode}: {await File.ReadAllTextAsync(output)}");
-            }
-        }
-        finally
-        {
-            File.Delete(output);
-        }
-        await WaitForPortAsync(port, open);
-        if (open && Shared.IsValueCreated)
-        {
-            // The tests' own connection reconnects in the background: wait for it, so that the test's reads work.
-            var redis = await Shared.Value;
-            await Eventually.HoldsAsync(async () =>
-            {
-                try
-                {
-                    await redis.GetDatabase().PingAsync();
-                    return true;
-                }
-                catch (RedisConnectionException)
-                {
-                    return false;
-                }
-            }, "the tests' Redis connection to reconnect");
-        }
-    }
-
-    private static async Task WaitForPortAsync(int port, bool open)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            bool isOpen;
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                isOpen = true;
-            }
-            catch (SocketException)
-            {
-                isOpen = false;
-            }
-            if (isOpen == open)
-            {
-                return;
-            }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"Redis port {port} did not {(open ? "open" : "close")} within 30 s.");
-            }
-            await Task.Delay(50);
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Atlas.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} contains Atlas.sln.");
-    }
 }

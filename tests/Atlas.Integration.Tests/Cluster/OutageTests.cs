@@ -2,6 +2,7 @@ using Atlas.Actors;
 using Atlas.Actors.Persistence;
 using Atlas.Grains.Diagnostics;
 using Atlas.Integration.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 
 namespace Atlas.Integration.Tests.Cluster;
 
@@ -15,8 +16,8 @@ public sealed class OutageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await TestEnvironment.ServicesAsync("start-postgres");
-        await TestEnvironment.ServicesAsync("start-redis");
+        await TestPostgresServer.StartAsync();
+        await TestRedisServer.StartAsync();
         await _cluster.DisposeAsync();
     }
 
@@ -28,12 +29,12 @@ public sealed class OutageTests : IAsyncLifetime
         Assert.Equal(1, await probe.Increment());
         await bystander.Ping(0);
 
-        await TestEnvironment.ServicesAsync("stop-postgres");
+        await TestPostgresServer.StopAsync();
         var error = await Assert.ThrowsAsync<GrainStorageUnavailableException>(() => probe.Increment());
         Assert.Contains("PostgreSQL", error.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(7, (await bystander.Ping(7)).Value); // an active grain that needs no storage still answers
 
-        await TestEnvironment.ServicesAsync("start-postgres");
+        await TestPostgresServer.StartAsync();
         var stored = await RetryAsync(() => probe.Increment());
         Assert.Equal(2, stored);
     }
@@ -43,10 +44,10 @@ public sealed class OutageTests : IAsyncLifetime
     {
         var keys = Enumerable.Range(0, 10).Select(i => $"redis-{Guid.NewGuid():N}-{i}").ToArray();
 
-        await TestEnvironment.ServicesAsync("stop-redis");
+        await TestRedisServer.StopAsync();
         Assert.All(await Task.WhenAll(keys.Select(k => _cluster.Grains.GetGrain<IProbeGrain>(k).Ping(3))), a => Assert.Equal(3, a.Value));
 
-        await TestEnvironment.ServicesAsync("start-redis");
+        await TestRedisServer.StartAsync();
         // Redis restarted empty: the silos write their rows again, and a new silo joins the cluster.
         await _cluster.AddSiloAsync();
         await _cluster.WaitForViewAsync(3, TimeSpan.FromSeconds(60));
