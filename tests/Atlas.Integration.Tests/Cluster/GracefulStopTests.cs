@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Atlas.Grains.Diagnostics;
 using Atlas.Integration.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 
 namespace Atlas.Integration.Tests.Cluster;
 
@@ -37,11 +38,14 @@ public sealed class GracefulStopTests : IAsyncLifetime
                 }
             }
         })).ToArray();
-        await Task.Delay(1_000);
+        await TestServices.UntilAsync(() => Task.FromResult(keys.All(acknowledged.ContainsKey)), "every grain under load", TimeSpan.FromSeconds(30));
 
         await _cluster.Silos[1].TerminateAsync();
         await _cluster.WaitForViewAsync(2);
-        await Task.Delay(1_500);
+        // Every grain, the stopped silo's included, goes on answering from the survivors.
+        var afterStop = new Dictionary<string, long>(acknowledged);
+        await TestServices.UntilAsync(() => Task.FromResult(failures.IsEmpty is false || keys.All(k => acknowledged[k] > afterStop[k])),
+            "every grain to answer after the stop", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         await Task.WhenAll(load);
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Atlas.Actors;
 using Atlas.Grains.Diagnostics;
 using Atlas.Integration.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 using Xunit.Abstractions;
 
 namespace Atlas.Integration.Tests.Cluster;
@@ -53,11 +54,12 @@ public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
             }
         })).ToArray();
 
-        await Task.Delay(1_500);
+        await TestServices.UntilAsync(() => Task.FromResult(keys.All(k => acknowledged[k].Count >= 3)), "every grain under load", TimeSpan.FromSeconds(30));
         var killedAt = clock.ElapsedMilliseconds;
         victim.Kill();
         await _cluster.WaitForViewAsync(2);
-        await Task.Delay(3_000);
+        await TestServices.UntilAsync(() => Task.FromResult(victimKeys.All(k =>
+            lastFailure.TryGetValue(k, out var failed) && acknowledged[k].Any(a => a.At > failed))), "every grain of the dead silo to answer again", TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
