@@ -31,18 +31,14 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
     private readonly RedisKey _key;
     private readonly string _where;
     private readonly ILogger _logger;
-    private readonly IConnectionMultiplexer? _shared;
-    private readonly ConfigurationOptions? _configuration;
-    private readonly object _connectLock = new();
-    private Task<ConnectionMultiplexer>? _connecting;
-    private bool _disposed;
+    private readonly RedisConnection _connection;
 
     /// <summary>
     /// A table that opens its own connection from <see cref="RedisMembershipOptions.ConnectionString"/> at first use and
     /// closes it when disposed. <see cref="RedisMembershipOptions.ClusterId"/> must be set.
     /// </summary>
     public RedisMembershipTable(RedisMembershipOptions options, ILogger<RedisMembershipTable>? logger = null)
-        : this(options, logger, shared: null, OwnConfiguration(options))
+        : this(options, logger, shared: null)
     {
     }
 
@@ -51,39 +47,22 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
     /// process). The table does not close it. <see cref="RedisMembershipOptions.ClusterId"/> must be set.
     /// </summary>
     public RedisMembershipTable(IConnectionMultiplexer redis, RedisMembershipOptions options, ILogger<RedisMembershipTable>? logger = null)
-        : this(options, logger, redis ?? throw new ArgumentNullException(nameof(redis)), configuration: null)
+        : this(options, logger, redis ?? throw new ArgumentNullException(nameof(redis)))
     {
     }
 
-    private RedisMembershipTable(RedisMembershipOptions options, ILogger? logger, IConnectionMultiplexer? shared, ConfigurationOptions? configuration)
+    private RedisMembershipTable(RedisMembershipOptions options, ILogger? logger, IConnectionMultiplexer? shared)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ClusterId, $"{nameof(RedisMembershipOptions)}.{nameof(RedisMembershipOptions.ClusterId)}");
         _options = options;
         _key = options.KeyFor(options.ClusterId);
         _logger = logger ?? NullLogger.Instance;
-        _shared = shared;
-        _configuration = configuration;
-        var endpoints = shared is not null ? shared.GetEndPoints().Select(e => e.ToString()) : configuration!.EndPoints.Select(e => e.ToString());
-        _where = $"redis {string.Join(",", endpoints)} key {_key}";
-        if (_shared is not null)
-        {
-            _shared.ConnectionFailed += OnConnectionFailed;
-            _shared.ConnectionRestored += OnConnectionRestored;
-        }
-    }
-
-    private static ConfigurationOptions OwnConfiguration(RedisMembershipOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var configuration = ConfigurationOptions.Parse(options.ConnectionString);
-        // Never give up on a Redis that is down: fail the calls (clearly, and bounded by the timeouts) and keep
-        // reconnecting in the background, so the silo recovers without a restart.
-        configuration.AbortOnConnectFail = false;
-        configuration.ConnectTimeout = Milliseconds(options.ConnectTimeout);
-        configuration.SyncTimeout = Milliseconds(options.OperationTimeout);
-        // The library's default waits ConnectTimeout between reconnect attempts; membership wants Redis back soon.
-        configuration.ReconnectRetryPolicy = new LinearRetry(1000);
-        return configuration;
+        const string component = "membership table";
+        _connection = shared is not null
+            ? new RedisConnection(shared, options.OperationTimeout, component, _logger)
+            : new RedisConnection(options.ConnectionString, options.ConnectTimeout, options.OperationTimeout, component, _logger);
+        _where = $"{_connection.Where} key {_key}";
     }
 
     /// <summary>A table for a cluster client, on its own connection, for the client's cluster id (unless set in <paramref name="configure"/>).</summary>
@@ -205,144 +184,15 @@ public sealed partial class RedisMembershipTable : IMembershipTable, IAsyncDispo
 
     // ---- Connection and failures -------------------------------------------------------------------------------
 
-    private async Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken)
-    {
-        var database = await DatabaseAsync(operation, cancellationToken);
-        Task<T>? pending = null;
-        try
-        {
-            pending = command(database);
-            return await pending.WaitAsync(_options.OperationTimeout, cancellationToken);
-        }
-        catch (Exception exception) when (IsUnavailable(exception))
-        {
-            Observe(pending);
-            throw new MembershipTableUnavailableException(_where, operation, exception);
-        }
-        catch (OperationCanceledException)
-        {
-            Observe(pending);
-            throw;
-        }
-    }
+    private Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken) =>
+        _connection.RunAsync(command, cause => new MembershipTableUnavailableException(_where, operation, cause), cancellationToken);
 
-    private async Task<IDatabase> DatabaseAsync(string operation, CancellationToken cancellationToken)
-    {
-        if (_shared is not null)
-        {
-            return _shared.GetDatabase();
-        }
-        Task<ConnectionMultiplexer> connecting;
-        lock (_connectLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
-            {
-                _connecting = ConnectAsync();
-            }
-            connecting = _connecting;
-        }
-        try
-        {
-            // With abortConnect off the connect returns after ConnectTimeout even if Redis is down; the extra second
-            // only guards against a connect that never returns.
-            var redis = await connecting.WaitAsync(_options.ConnectTimeout + TimeSpan.FromSeconds(1), cancellationToken);
-            return redis.GetDatabase();
-        }
-        catch (Exception exception) when (IsUnavailable(exception) || exception is RedisException)
-        {
-            throw new MembershipTableUnavailableException(_where, operation, exception);
-        }
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var redis = await ConnectionMultiplexer.ConnectAsync(_configuration!.Clone());
-        redis.ConnectionFailed += OnConnectionFailed;
-        redis.ConnectionRestored += OnConnectionRestored;
-        if (!redis.IsConnected)
-        {
-            LogNotConnectedAtStart(_where);
-        }
-        return redis;
-    }
-
-    private static bool IsUnavailable(Exception exception) => exception switch
-    {
-        RedisConnectionException or TimeoutException => true,
-        // A Redis that is starting, or stuck in a long script, cannot take the call now but will later.
-        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-                                       || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
-                                       || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal),
-        _ => false,
-    };
-
-    /// <summary>A command abandoned on timeout may still fail later; observe it so that it is not reported as unobserved.</summary>
-    private static void Observe(Task? pending)
-    {
-        if (pending is { IsCompleted: false })
-        {
-            pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType == ConnectionType.Interactive)
-        {
-            LogConnectionFailed(e.EndPoint?.ToString() ?? "?", e.FailureType.ToString(), e.Exception?.Message ?? "");
-        }
-    }
-
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType == ConnectionType.Interactive)
-        {
-            LogConnectionRestored(e.EndPoint?.ToString() ?? "?");
-        }
-    }
-
-    private static int Milliseconds(TimeSpan time) => (int)Math.Clamp(time.TotalMilliseconds, 1, int.MaxValue);
-
-    [LoggerMessage(1, LogLevel.Warning, "Redis connection of the membership table to {Endpoint} failed ({FailureType}): {Reason}; table calls fail until it is restored")]
-    private partial void LogConnectionFailed(string endpoint, string failureType, string reason);
-
-    [LoggerMessage(2, LogLevel.Information, "Redis connection of the membership table to {Endpoint} restored")]
-    private partial void LogConnectionRestored(string endpoint);
-
-    [LoggerMessage(3, LogLevel.Warning, "The membership table at {Where} could not connect at start; retrying in the background")]
-    private partial void LogNotConnectedAtStart(string where);
-
+    // Event ids 1-3 are the connection's (RedisConnection logs with this table's logger).
     [LoggerMessage(4, LogLevel.Information, "Removed {Count} defunct silo row(s) from {Key}")]
     private partial void LogDefunctRowsRemoved(int count, string key);
 
-    public void Dispose()
-    {
-        Task<ConnectionMultiplexer>? connecting;
-        lock (_connectLock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-            _disposed = true;
-            connecting = _connecting;
-        }
-        if (_shared is not null)
-        {
-            _shared.ConnectionFailed -= OnConnectionFailed;
-            _shared.ConnectionRestored -= OnConnectionRestored;
-        }
-        // Close our own connection once it exists, even if the connect is still under way. Not Dispose(): in 1.2.6 it
-        // waits a full SyncTimeout (the operation timeout) before returning; commands still in flight just fail.
-        connecting?.ContinueWith(static t => t.Result.Close(allowCommandsToComplete: false), CancellationToken.None,
-            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    /// <summary>Closes the table's own connection (a shared one stays open).</summary>
+    public void Dispose() => _connection.Dispose();
 
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

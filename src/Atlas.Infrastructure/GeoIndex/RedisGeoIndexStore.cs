@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net.Sockets;
+using Atlas.Actors.Redis;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Microsoft.Extensions.Logging;
@@ -43,12 +43,8 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
     private readonly long _timeToLiveMs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly IConnectionMultiplexer? _shared;
-    private readonly ConfigurationOptions? _configuration;
+    private readonly RedisConnection _connection;
     private readonly string _where;
-    private readonly object _connectLock = new();
-    private Task<ConnectionMultiplexer>? _connecting;
-    private bool _disposed;
 
     /// <summary>A store that opens its own connection from <see cref="RedisGeoIndexOptions.ConnectionString"/> at first use and closes it when disposed.</summary>
     public RedisGeoIndexStore(RedisGeoIndexOptions options, GeoIndexOptions index, TimeProvider? time = null, ILogger<RedisGeoIndexStore>? logger = null)
@@ -73,19 +69,11 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         _timeToLiveMs = (long)Math.Ceiling(index.EntryTimeToLive.TotalMilliseconds);
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _shared = shared;
-        if (shared is null)
-        {
-            _configuration = ConfigurationOptions.Parse(options.ConnectionString);
-            // Never give up on a Redis that is down: fail the calls (clearly, bounded by the timeouts) and keep
-            // reconnecting in the background, so the index recovers without a restart.
-            _configuration.AbortOnConnectFail = false;
-            _configuration.ConnectTimeout = Milliseconds(options.ConnectTimeout);
-            _configuration.SyncTimeout = Milliseconds(options.OperationTimeout);
-            _configuration.ReconnectRetryPolicy = new LinearRetry(1000);
-        }
-        var endpoints = shared is not null ? shared.GetEndPoints().Select(e => e.ToString()) : _configuration!.EndPoints.Select(e => e.ToString());
-        _where = $"redis {string.Join(",", endpoints)}";
+        const string component = "geo index store";
+        _connection = shared is not null
+            ? new RedisConnection(shared, options.OperationTimeout, component, _logger)
+            : new RedisConnection(options.ConnectionString, options.ConnectTimeout, options.OperationTimeout, component, _logger);
+        _where = _connection.Where;
     }
 
     /// <summary>The GEO set of a shard.</summary>
@@ -224,104 +212,17 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
         }
     }
 
-    private async Task<T> RunAsync<T>(string shard, string operation, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken)
-    {
-        Task<T>? pending = null;
-        try
-        {
-            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-            pending = command(database);
-            return await pending.WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (IsUnavailable(exception))
-        {
-            Observe(pending);
-            throw new GeoIndexStoreUnavailableException(
-                $"The geo index store at {_where} is unavailable: {operation} of shard '{shard}' failed ({exception.GetType().Name}: {exception.Message}).",
-                shard, exception);
-        }
-        catch (OperationCanceledException)
-        {
-            Observe(pending);
-            throw;
-        }
-    }
+    private Task<T> RunAsync<T>(string shard, string operation, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken) =>
+        _connection.RunAsync(command, cause => new GeoIndexStoreUnavailableException(
+            $"The geo index store at {_where} is unavailable: {operation} of shard '{shard}' failed ({cause.GetType().Name}: {cause.Message}).",
+            shard, cause), cancellationToken);
 
-    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
-    {
-        if (_shared is not null)
-        {
-            return _shared.GetDatabase();
-        }
-        Task<ConnectionMultiplexer> connecting;
-        lock (_connectLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
-            {
-                _connecting = ConnectAsync();
-            }
-            connecting = _connecting;
-        }
-        // With abortConnect off the connect returns after ConnectTimeout even if Redis is down; the extra second only
-        // guards against a connect that never returns.
-        var redis = await connecting.WaitAsync(_options.ConnectTimeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-        return redis.GetDatabase();
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var redis = await ConnectionMultiplexer.ConnectAsync(_configuration!).ConfigureAwait(false);
-        if (!redis.IsConnected)
-        {
-            LogNotConnectedAtStart(_where);
-        }
-        return redis;
-    }
-
-    private static bool IsUnavailable(Exception exception) => exception switch
-    {
-        RedisConnectionException or RedisTimeoutException or TimeoutException or SocketException or ObjectDisposedException => true,
-        // Redis is up but cannot serve yet (restarting with a dataset, a script stuck, a replica without its primary).
-        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-                                       || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
-                                       || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
-                                       || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal),
-        _ => false,
-    };
-
-    private static void Observe(Task? task) =>
-        task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-
-    private static int Milliseconds(TimeSpan time) => (int)Math.Clamp(time.TotalMilliseconds, 1, int.MaxValue);
-
-    [LoggerMessage(1, LogLevel.Warning, "The geo index store at {Where} could not connect at start; retrying in the background")]
-    private partial void LogNotConnectedAtStart(string where);
-
-    [LoggerMessage(2, LogLevel.Debug, "Swept {Count} stale entries from geo index shard {Shard}")]
+    // Event ids 1-3 are the connection's (RedisConnection logs with this store's logger).
+    [LoggerMessage(4, LogLevel.Debug, "Swept {Count} stale entries from geo index shard {Shard}")]
     private partial void LogSwept(long count, string shard);
 
-    public void Dispose()
-    {
-        Task<ConnectionMultiplexer>? connecting;
-        lock (_connectLock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-            _disposed = true;
-            connecting = _connecting;
-        }
-        // Close our own connection once it exists. Not Dispose(): in 1.2.6 it waits a full SyncTimeout before returning.
-        connecting?.ContinueWith(static t => t.Result.Close(allowCommandsToComplete: false), CancellationToken.None,
-            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    /// <summary>Closes the store's own connection (a shared one stays open).</summary>
+    public void Dispose() => _connection.Dispose();
 
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
