@@ -1,6 +1,7 @@
 using Atlas.Bench.Activations;
 using Atlas.Bench.Calls;
 using Atlas.Bench.RemoteCalls;
+using Atlas.Bench.WalletLedger;
 
 namespace Atlas.Bench.Harness;
 
@@ -12,6 +13,7 @@ public static class ScenarioRegistry
         new CallsScenario(),
         new ActivationsScenario(),
         new RemoteCallsScenario(),
+        new LedgerScenario(),
     ];
 
     public static IScenario? Find(string name) =>
