@@ -1,4 +1,5 @@
 using Atlas.Bench.Activations;
+using Atlas.Bench.ApiRequests;
 using Atlas.Bench.Calls;
 using Atlas.Bench.RemoteCalls;
 using Atlas.Bench.WalletLedger;
@@ -14,6 +15,7 @@ public static class ScenarioRegistry
         new ActivationsScenario(),
         new RemoteCallsScenario(),
         new LedgerScenario(),
+        new HttpScenario(),
     ];
 
     public static IScenario? Find(string name) =>
