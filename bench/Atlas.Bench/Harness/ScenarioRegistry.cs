@@ -1,6 +1,8 @@
 using Atlas.Bench.Activations;
 using Atlas.Bench.ApiRequests;
 using Atlas.Bench.Calls;
+using Atlas.Bench.Ingest;
+using Atlas.Bench.Nearby;
 using Atlas.Bench.RemoteCalls;
 using Atlas.Bench.WalletLedger;
 
@@ -16,6 +18,8 @@ public static class ScenarioRegistry
         new RemoteCallsScenario(),
         new LedgerScenario(),
         new HttpScenario(),
+        new NearbyScenario(),
+        new IngestScenario(),
     ];
 
     public static IScenario? Find(string name) =>
