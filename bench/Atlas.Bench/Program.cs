@@ -33,6 +33,10 @@ if (settings is null)
     Console.Error.WriteLine(error);
     return 1;
 }
+if (GcRelaunch.IsNeededFor(scenario))
+{
+    return await GcRelaunch.RunAsync(scenario, args);
+}
 
 var log = new BenchLog();
 var report = new BenchReport(scenario.Name, settings);

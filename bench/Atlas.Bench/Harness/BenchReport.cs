@@ -41,6 +41,9 @@ public sealed class BenchReport(string scenario, BenchSettings settings)
     /// <summary>Adds a target: <paramref name="value"/> must be at most <paramref name="maximum"/>.</summary>
     public bool AddMaximumTarget(string name, double value, double maximum, string unit = "") => AddTarget(name, value, "<=", maximum, unit, value <= maximum);
 
+    /// <summary>Adds a target: <paramref name="value"/> must stay below <paramref name="limit"/>.</summary>
+    public bool AddBelowTarget(string name, double value, double limit, string unit = "") => AddTarget(name, value, "<", limit, unit, value < limit);
+
     private bool AddTarget(string name, double value, string comparison, double threshold, string unit, bool met)
     {
         var target = new JsonObject

@@ -12,5 +12,12 @@ public interface IScenario
     /// <summary>One line for the scenario list: what is measured against what.</summary>
     string Description { get; }
 
+    /// <summary>
+    /// Whether the scenario runs under server GC, as a web host does (Atlas.Api is an ASP.NET Core app: server GC by
+    /// default). Default false: the bench's workstation GC, as the silos run. When it differs from the process's GC,
+    /// <see cref="GcRelaunch"/> runs the bench again under the right one.
+    /// </summary>
+    bool ServerGc => false;
+
     Task RunAsync(BenchSettings settings, BenchLog log, BenchReport report);
 }

@@ -36,23 +36,36 @@ public sealed class LatencyHistogram : IDisposable
     public void Dispose() => _perThread.Dispose();
 
     /// <summary>Merges the threads' counts: call once recording has stopped.</summary>
-    public LatencySummary Summarize()
+    public LatencySummary Summarize() => Summarize(Counts());
+
+    /// <summary>The count per bucket, merged over threads (kept by <see cref="LoadResult"/> so that rounds can be pooled).</summary>
+    public long[] Counts()
     {
-        var merged = new long[BucketCount];
-        long[][] all;
         lock (_all)
         {
-            all = [.. _all];
+            return Merge([.. _all]);
         }
-        foreach (var counts in all)
+    }
+
+    /// <summary>Several histograms' <see cref="Counts"/> added up, as if every duration had been recorded in one.</summary>
+    public static long[] Merge(IEnumerable<long[]> histograms)
+    {
+        var merged = new long[BucketCount];
+        foreach (var counts in histograms)
         {
             for (var i = 0; i < BucketCount; i++)
             {
                 merged[i] += counts[i];
             }
         }
-        var total = merged.Sum();
-        return new LatencySummary(total, ValueAt(merged, total, 0.50), ValueAt(merged, total, 0.99), ValueAt(merged, total, 0.999), ValueAt(merged, total, 1.0));
+        return merged;
+    }
+
+    /// <summary>The percentiles of <see cref="Counts"/> (or of a <see cref="Merge"/> of them).</summary>
+    public static LatencySummary Summarize(long[] counts)
+    {
+        var total = counts.Sum();
+        return new LatencySummary(total, ValueAt(counts, total, 0.50), ValueAt(counts, total, 0.99), ValueAt(counts, total, 0.999), ValueAt(counts, total, 1.0));
     }
 
     private static double ValueAt(long[] counts, long total, double quantile)

@@ -25,6 +25,27 @@ public sealed record LoadResult(long Calls, TimeSpan Elapsed, LatencySummary? La
 {
     public double CallsPerSecond => Calls / Elapsed.TotalSeconds;
 
+    /// <summary>The latency histogram's buckets (see <see cref="LatencyHistogram.Counts"/>), so that windows can be pooled.</summary>
+    public long[]? LatencyCounts { get; init; }
+
+    /// <summary>
+    /// Several windows as one: all their calls over all their time, percentiles over every timed call of them all,
+    /// allocation over all their calls (latency and allocation only if every window has them).
+    /// </summary>
+    public static LoadResult Pool(IReadOnlyList<LoadResult> windows)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(windows.Count);
+        var calls = windows.Sum(w => w.Calls);
+        var counts = windows.All(w => w.LatencyCounts is not null) ? LatencyHistogram.Merge(windows.Select(w => w.LatencyCounts!)) : null;
+        double? allocated = windows.All(w => w.AllocatedBytesPerCall is not null) && calls > 0
+            ? windows.Sum(w => w.AllocatedBytesPerCall!.Value * w.Calls) / calls
+            : null;
+        return new LoadResult(calls, TimeSpan.FromTicks(windows.Sum(w => w.Elapsed.Ticks)), counts is null ? null : LatencyHistogram.Summarize(counts), allocated)
+        {
+            LatencyCounts = counts,
+        };
+    }
+
     public override string ToString() =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{CallsPerSecond,12:N0} calls/s{(Latency is { } l ? $"  p50 {l.P50Micros,8:0.0} µs  p99 {l.P99Micros,9:0.0} µs" : "")}{(AllocatedBytesPerCall is { } b ? $"  {b:0.0} B/call" : "")}");
@@ -70,11 +91,15 @@ public static class LoadGenerator
         await Task.WhenAll(callers);
 
         var calls = countAfter - countBefore;
+        var counts = histogram?.Counts();
         return new LoadResult(
             calls,
             elapsed,
-            histogram?.Summarize(),
-            spec.MeasureAllocations && calls > 0 ? (allocatedAfter - allocatedBefore) / (double)calls : null);
+            counts is null ? null : LatencyHistogram.Summarize(counts),
+            spec.MeasureAllocations && calls > 0 ? (allocatedAfter - allocatedBefore) / (double)calls : null)
+        {
+            LatencyCounts = counts,
+        };
     }
 
     private static async Task CallerAsync(int caller, CallTarget call, Run run, LatencyHistogram? histogram, int sampleEvery)

@@ -1,6 +1,10 @@
 using Atlas.Bench.Activations;
+using Atlas.Bench.ApiRequests;
 using Atlas.Bench.Calls;
+using Atlas.Bench.Ingest;
+using Atlas.Bench.Nearby;
 using Atlas.Bench.RemoteCalls;
+using Atlas.Bench.WalletLedger;
 
 namespace Atlas.Bench.Harness;
 
@@ -12,6 +16,10 @@ public static class ScenarioRegistry
         new CallsScenario(),
         new ActivationsScenario(),
         new RemoteCallsScenario(),
+        new LedgerScenario(),
+        new HttpScenario(),
+        new NearbyScenario(),
+        new IngestScenario(),
     ];
 
     public static IScenario? Find(string name) =>

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Atlas.Bench.Http;
+namespace Atlas.Bench.ApiRequests;
 
 /// <summary>
 /// One keep-alive HTTP/1.1 connection that sends pre-formatted requests and reads each response to its end

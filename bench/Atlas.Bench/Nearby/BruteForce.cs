@@ -1,6 +1,6 @@
 using Atlas.Grains.Geo;
 
-namespace Atlas.Bench.Geo;
+namespace Atlas.Bench.Nearby;
 
 /// <summary>The reference answer: every driver's distance, those within the radius, the k nearest by distance then id.</summary>
 internal static class BruteForce

@@ -1,6 +1,6 @@
 using Atlas.Grains.Geo;
 
-namespace Atlas.Bench.Geo;
+namespace Atlas.Bench.RedisGeo;
 
 /// <summary>A square city of uniformly spread drivers (seeded, so every run sees the same city).</summary>
 internal sealed class BenchCity

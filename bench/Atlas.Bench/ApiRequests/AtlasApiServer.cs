@@ -1,0 +1,41 @@
+using System.Net;
+using Atlas.Api.Auth;
+using Atlas.Bench.Children;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Atlas.Bench.ApiRequests;
+
+/// <summary>
+/// Atlas.Api's own Program on Kestrel (loopback), in production mode, with its default limits: its configuration,
+/// middleware, auth and embedded silo, as the app runs.
+/// </summary>
+/// <remarks>
+/// The type argument only names Atlas.Api's assembly, whose entry point the factory runs: <c>Program</c> itself is
+/// ambiguous here, as the bench has a <c>Program</c> of its own.
+/// </remarks>
+internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
+{
+    private AtlasApiServer(int port) => Endpoint = new IPEndPoint(IPAddress.Loopback, port);
+
+    public IPEndPoint Endpoint { get; }
+
+    public static AtlasApiServer Start()
+    {
+        var server = new AtlasApiServer(BenchChild.FreePort());
+        // WebApplicationFactory would look for the project next to the solution; the build output has what it needs.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_ATLAS_API", AppContext.BaseDirectory);
+        server.UseKestrel();
+        server.StartServer();
+        return server;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("urls", $"http://{Endpoint}");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Atlas", "Warning");
+        builder.UseSetting("Logging:LogLevel:Atlas.Actors", "Warning");
+    }
+}
