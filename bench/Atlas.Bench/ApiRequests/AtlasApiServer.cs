@@ -16,6 +16,9 @@ namespace Atlas.Bench.ApiRequests;
 /// </remarks>
 internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
 {
+    /// <summary>The embedded silo's SQLite folder: a fresh one per run, deleted after, so runs never see each other's data.</summary>
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), $"atlas-bench-http-{Guid.NewGuid():N}");
+
     private AtlasApiServer(int port) => Endpoint = new IPEndPoint(IPAddress.Loopback, port);
 
     public IPEndPoint Endpoint { get; }
@@ -34,8 +37,18 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("urls", $"http://{Endpoint}");
+        builder.UseSetting("Atlas:DataPath", _dataPath);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Atlas", "Warning");
         builder.UseSetting("Logging:LogLevel:Atlas.Actors", "Warning");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
     }
 }
