@@ -6,6 +6,7 @@ using Atlas.Actors.Redis;
 using Atlas.Actors.Serialization;
 using Atlas.Grains.Diagnostics;
 using Atlas.Integration.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Atlas.Integration.Tests.Cluster;
@@ -39,6 +40,8 @@ public sealed class ClusterIdTests : IAsyncLifetime
         await stranger.ConnectAsync();
         var error = await Assert.ThrowsAsync<SiloUnavailableException>(() => stranger.GrainFactory.GetGrain<IProbeGrain>("stranger").Ping(1));
         Assert.Contains($"cluster id '{intruderCluster}' does not match this silo's cluster '{_cluster.ClusterId}'", error.Message);
-        Assert.Contains(_cluster.Silos.SelectMany(s => s.Output), line => line.Contains(intruderCluster, StringComparison.Ordinal));
+        // The silo says why it refused (its output is read asynchronously: the line may arrive after the client's error).
+        await TestServices.UntilAsync(() => Task.FromResult(_cluster.Silos.SelectMany(s => s.Output).Any(line => line.Contains(intruderCluster, StringComparison.Ordinal))),
+            "a silo to log the refused cluster id", TimeSpan.FromSeconds(10));
     }
 }
