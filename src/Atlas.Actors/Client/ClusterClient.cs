@@ -30,7 +30,7 @@ public sealed class ClusterClient : IGrainCallInvoker, IAsyncDisposable
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly MessageCenter _messages;
     private Task? _loop;
-    private int _refreshRequested;
+    private readonly CoalescingRefresh _refresh;
 
     public ClusterClient(ClientOptions options, MessagingOptions messaging, SerializationOptions serialization, IMembershipTable table, ITransport transport, ILoggerFactory loggerFactory)
     {
@@ -44,8 +44,9 @@ public sealed class ClusterClient : IGrainCallInvoker, IAsyncDisposable
         JsonOptions = serialization.CreateJsonOptions(_grainFactory);
         _messages = new MessageCenter(ConnectionIdentity.ForClient(options.ClusterId, options.ClientId), transport, JsonOptions, messaging,
             serialization.MaxMessageSize, _log, inboundRouter: null);
-        _messages.LinkFailed += _ => RequestRefresh();
-        _messages.MembershipGossip += RequestRefresh;
+        _refresh = new CoalescingRefresh(RefreshAsync, "client refresh", _log, _stopping.Token);
+        _messages.LinkFailed += _ => _refresh.Request();
+        _messages.MembershipGossip += _refresh.Request;
     }
 
     public IGrainFactory GrainFactory => _grainFactory;
@@ -105,30 +106,11 @@ public sealed class ClusterClient : IGrainCallInvoker, IAsyncDisposable
         }
         if (target is null)
         {
-            RequestRefresh();
+            _refresh.Request();
             request.Fail(new SiloUnavailableException($"{request.Describe()} failed: no active silo of cluster '{_options.ClusterId}' is known to the client."));
             return;
         }
         _messages.SendRequest(target, request);
-    }
-
-    private void RequestRefresh()
-    {
-        if (Interlocked.Exchange(ref _refreshRequested, 1) == 0)
-        {
-            _ = Task.Run(async () =>
-            {
-                Interlocked.Exchange(ref _refreshRequested, 0);
-                try
-                {
-                    await RefreshAsync(_stopping.Token);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    _log.MembershipTableFailed("client refresh", exception);
-                }
-            });
-        }
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ internal sealed class MembershipAgent : IAsyncDisposable
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
-    private int _refreshRequested;
+    private readonly CoalescingRefresh _refresh;
     private volatile bool _declaredDead;
     private volatile bool _joined;
 
@@ -41,7 +41,8 @@ internal sealed class MembershipAgent : IAsyncDisposable
         _log = log;
         _time = time;
         _onDeclaredDead = onDeclaredDead;
-        _messages.MembershipGossip += RequestRefresh;
+        _refresh = new CoalescingRefresh(RefreshAsync, "refresh after gossip", _log, _stopping.Token);
+        _messages.MembershipGossip += _refresh.Request;
         _messages.LinkFailed += OnLinkFailed;
     }
 
@@ -195,25 +196,6 @@ internal sealed class MembershipAgent : IAsyncDisposable
     }
 
     // ---- Reading the table -------------------------------------------------------------------------------------
-
-    private void RequestRefresh()
-    {
-        if (Interlocked.Exchange(ref _refreshRequested, 1) == 0)
-        {
-            _ = Task.Run(async () =>
-            {
-                Interlocked.Exchange(ref _refreshRequested, 0);
-                try
-                {
-                    await RefreshAsync(_stopping.Token);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    _log.MembershipTableFailed("refresh after gossip", exception);
-                }
-            });
-        }
-    }
 
     /// <summary>Reads the table and installs the view it describes.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
