@@ -1,3 +1,4 @@
+using Atlas.Actors.Postgres;
 using Npgsql;
 
 namespace Atlas.Testing.Servers;
@@ -12,6 +13,9 @@ public static class TestPostgresServer
     /// <summary>The connection string, with a bounded pool.</summary>
     public static string ConnectionString =>
         new NpgsqlConnectionStringBuilder(TestServices.Required("ATLAS_TEST_POSTGRES")) { MaxPoolSize = PoolSize }.ConnectionString;
+
+    /// <summary>A data source on the test server, configured as Atlas's PostgreSQL providers configure theirs.</summary>
+    public static NpgsqlDataSource CreateDataSource() => PostgresDataSource.Create(new PostgresStorageOptions { ConnectionString = ConnectionString });
 
     public static Task StopAsync() => TestServices.RunScriptAsync("stop-postgres");
 

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors.Postgres.Tests.Grains;
 using Atlas.Actors.Postgres.Tests.Infrastructure;
 using Atlas.Actors.Serialization;

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors.Persistence;
 using Atlas.Actors.Postgres.Tests.Infrastructure;
 using Atlas.Actors.Reminders;

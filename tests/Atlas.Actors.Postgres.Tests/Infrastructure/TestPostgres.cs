@@ -1,5 +1,4 @@
 using Atlas.Testing.Servers;
-using Npgsql;
 
 namespace Atlas.Actors.Postgres.Tests.Infrastructure;
 
@@ -12,30 +11,6 @@ internal static class TestPostgres
     /// <summary>Options as a silo would have them, for the test server.</summary>
     public static PostgresStorageOptions Options(string? serviceId = null) => new() { ConnectionString = ConnectionString, ServiceId = serviceId };
 
-    public static NpgsqlDataSource CreateDataSource() => PostgresDataSource.Create(Options());
-
     /// <summary>A service id no other test (or earlier run) uses, so tests share the database without seeing each other's rows.</summary>
     public static string NewServiceId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-}
-
-/// <summary>A data source shared by the tests of one class.</summary>
-public sealed class PostgresDataSourceFixture : IAsyncLifetime
-{
-    private NpgsqlDataSource? _dataSource;
-
-    public NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The fixture is not initialized.");
-
-    public Task InitializeAsync()
-    {
-        _dataSource = TestPostgres.CreateDataSource();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
 }

@@ -1,4 +1,4 @@
-using Atlas.Actors.Postgres.Tests.Infrastructure;
+using Atlas.Testing.Servers;
 using Npgsql;
 
 namespace Atlas.Actors.Postgres.Tests.Migrations;
@@ -14,7 +14,7 @@ public sealed class MigrationTests(PostgresDataSourceFixture database) : IClassF
     public async Task Silos_applying_the_same_migrations_at_once_apply_each_exactly_once()
     {
         var migrations = CountingMigrations();
-        var sources = Enumerable.Range(0, 4).Select(_ => TestPostgres.CreateDataSource()).ToArray();
+        var sources = Enumerable.Range(0, 4).Select(_ => TestPostgresServer.CreateDataSource()).ToArray();
         try
         {
             var results = await Task.WhenAll(sources.Select(s => Task.Run(() => PostgresMigrations.ApplyAsync(s, migrations))));
@@ -83,7 +83,7 @@ public sealed class MigrationTests(PostgresDataSourceFixture database) : IClassF
     [Fact]
     public async Task The_actors_schema_can_be_applied_by_two_silos_at_once()
     {
-        await using var other = TestPostgres.CreateDataSource();
+        await using var other = TestPostgresServer.CreateDataSource();
 
         await Task.WhenAll(PostgresMigrations.ApplyAsync(DataSource), PostgresMigrations.ApplyAsync(other));
 

@@ -25,7 +25,7 @@ public sealed class OutageTests : IAsyncLifetime
     /// <summary>Generous: a refused connection fails at once, a silent server within the 5 s connect timeout.</summary>
     private static readonly TimeSpan FailureBound = TimeSpan.FromSeconds(15);
 
-    private readonly NpgsqlDataSource _dataSource = TestPostgres.CreateDataSource();
+    private readonly NpgsqlDataSource _dataSource = TestPostgresServer.CreateDataSource();
     private readonly string _serviceId = TestPostgres.NewServiceId("outage");
 
     [Fact]

@@ -1,10 +1,10 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors.Hosting;
 using Atlas.Grains.Hosting;
 using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Rides.History;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Streams;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,7 +34,7 @@ public sealed class HistoryRegistrationTests
     {
         var services = new ServiceCollection()
             .AddRedisRideEvents(TestRedis.ConnectionString)
-            .AddRideHistoryProjector(TestPostgres.ConnectionString, TestRedis.ConnectionString);
+            .AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString);
         await using var provider = services.BuildServiceProvider();
 
         var connections = provider.GetRequiredService<RedisStreamConnections>();
@@ -75,9 +75,9 @@ public sealed class HistoryRegistrationTests
     {
         var silo = new ServiceCollection()
             .AddAtlasSiloWithoutHost(s => s.Configure<SiloOptions>(o => o.SiloName = "silo-east-7"))
-            .AddRideHistoryProjector(TestPostgres.ConnectionString, TestRedis.ConnectionString);
-        var plain = new ServiceCollection().AddRideHistoryProjector(TestPostgres.ConnectionString, TestRedis.ConnectionString);
-        var named = new ServiceCollection().AddRideHistoryProjector(TestPostgres.ConnectionString, TestRedis.ConnectionString, o => o.ConsumerName = "projector-1");
+            .AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString);
+        var plain = new ServiceCollection().AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString);
+        var named = new ServiceCollection().AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString, o => o.ConsumerName = "projector-1");
 
         await using var siloProvider = silo.BuildServiceProvider();
         await using var plainProvider = plain.BuildServiceProvider();
@@ -92,7 +92,7 @@ public sealed class HistoryRegistrationTests
     [Fact]
     public async Task AddPostgresRideHistory_registers_the_PostgreSQL_reader()
     {
-        await using var provider = new ServiceCollection().AddPostgresRideHistory(TestPostgres.ConnectionString).BuildServiceProvider();
+        await using var provider = new ServiceCollection().AddPostgresRideHistory(TestPostgresServer.ConnectionString).BuildServiceProvider();
 
         var reader = provider.GetRequiredService<IRideHistoryReader>();
 

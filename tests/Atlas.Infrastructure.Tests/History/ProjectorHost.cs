@@ -1,7 +1,7 @@
+using Atlas.Testing.Servers;
 using Atlas.Grains.Rides.History;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Streams;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,7 +36,7 @@ internal sealed class ProjectorHost : IAsyncDisposable
         var logs = new CapturingLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        services.AddRideHistoryProjector(TestPostgres.ConnectionString, TestRedis.ConnectionString, options =>
+        services.AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString, options =>
         {
             options.ConsumerName = consumerName;
             options.Consumer.PollInterval = TimeSpan.FromMilliseconds(20);
@@ -45,7 +45,7 @@ internal sealed class ProjectorHost : IAsyncDisposable
             options.Consumer.MaxBackoff = TimeSpan.FromMilliseconds(500);
             configure?.Invoke(options);
         });
-        services.AddPostgresRideHistory(TestPostgres.ConnectionString);
+        services.AddPostgresRideHistory(TestPostgresServer.ConnectionString);
         services.Configure<RideStreamOptions>(o =>
         {
             var test = TestRedis.Options(prefix, partitions);

@@ -1,6 +1,6 @@
+using Atlas.Testing.Servers;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 
 namespace Atlas.Infrastructure.Tests.History;

@@ -1,8 +1,8 @@
+using Atlas.Testing.Servers;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Rides.Events;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Streams;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 
 namespace Atlas.Infrastructure.Tests.History;

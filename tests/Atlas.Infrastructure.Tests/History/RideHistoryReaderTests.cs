@@ -1,9 +1,9 @@
+using Atlas.Testing.Servers;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Rides.History;
 using Atlas.Infrastructure.History;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 
 namespace Atlas.Infrastructure.Tests.History;

@@ -4,7 +4,6 @@ using Atlas.Grains.Geo;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using Atlas.Infrastructure.Streams;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -30,7 +29,7 @@ public sealed class StreamOutageTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan FailureBound = TimeSpan.FromSeconds(15);
 
     private readonly string _prefix = TestRedis.NewPrefix("outage");
-    private readonly Npgsql.NpgsqlDataSource _dataSource = TestPostgres.CreateDataSource();
+    private readonly Npgsql.NpgsqlDataSource _dataSource = TestPostgresServer.CreateDataSource();
     private readonly List<IAsyncDisposable> _disposables = [];
     private readonly List<ProjectorHost> _projectors = [];
     private HistoryQueries _history = null!;

@@ -1,3 +1,4 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors.Sqlite;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;

@@ -1,7 +1,7 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors.Postgres;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Npgsql;
 using static Atlas.Infrastructure.Tests.Ledger.TestBook;
 

@@ -5,7 +5,6 @@ using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
-using Atlas.Infrastructure.Tests.Infrastructure;
 using Npgsql;
 
 namespace Atlas.Infrastructure.Tests.Outage;
@@ -24,14 +23,14 @@ public sealed class LedgerOutageTests : IAsyncLifetime
     /// <summary>Generous: a refused connection fails at once, a silent server within the 5 s connect timeout.</summary>
     private static readonly TimeSpan FailureBound = TimeSpan.FromSeconds(20);
 
-    private readonly NpgsqlDataSource _dataSource = TestPostgres.CreateDataSource();
+    private readonly NpgsqlDataSource _dataSource = TestPostgresServer.CreateDataSource();
     private TestCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
         _cluster = new TestClusterBuilder(2) { ClusterId = $"ledger-outage-{Guid.NewGuid():N}" }.ConfigureSilo(silo =>
         {
-            silo.Services.AddPostgresLedger(TestPostgres.ConnectionString);
+            silo.Services.AddPostgresLedger(TestPostgresServer.ConnectionString);
             silo.Services.AddAtlasGrains();
         }).Build();
         await _cluster.DeployAsync();

@@ -1,10 +1,10 @@
+using Atlas.Testing.Servers;
 using Atlas.Actors;
 using Atlas.Actors.Testing;
 using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
-using Atlas.Infrastructure.Tests.Infrastructure;
 
 namespace Atlas.Infrastructure.Tests.Wallets;
 
@@ -21,7 +21,7 @@ public sealed class PostgresWalletClusterTests(PostgresDataSourceFixture databas
     {
         _cluster = new TestClusterBuilder(2) { ClusterId = $"wallets-{Guid.NewGuid():N}" }.ConfigureSilo(silo =>
         {
-            silo.Services.AddPostgresLedger(TestPostgres.ConnectionString);
+            silo.Services.AddPostgresLedger(TestPostgresServer.ConnectionString);
             silo.Services.AddAtlasGrains();
         }).Build();
         await _cluster.DeployAsync();
