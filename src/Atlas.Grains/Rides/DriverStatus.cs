@@ -26,21 +26,8 @@ public static class DriverStatuses
     };
 
     /// <summary>Parses a wire name, ignoring case and surrounding white space.</summary>
-    public static bool TryParse([NotNullWhen(true)] string? value, out DriverStatus status)
-    {
-        var trimmed = value?.Trim();
-        foreach (var candidate in All)
-        {
-            if (string.Equals(candidate.ToWireName(), trimmed, StringComparison.OrdinalIgnoreCase))
-            {
-                status = candidate;
-                return true;
-            }
-        }
-
-        status = default;
-        return false;
-    }
+    public static bool TryParse([NotNullWhen(true)] string? value, out DriverStatus status) =>
+        WireNames.TryParse(value, All, static v => v.ToWireName(), out status);
 
     /// <exception cref="UnknownDriverStatusException"><paramref name="value"/> is not a known wire name.</exception>
     public static DriverStatus Parse(string? value) =>

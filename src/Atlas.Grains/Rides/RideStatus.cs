@@ -32,21 +32,8 @@ public static class RideStatuses
     };
 
     /// <summary>Parses a wire name, ignoring case and surrounding white space.</summary>
-    public static bool TryParse([NotNullWhen(true)] string? value, out RideStatus status)
-    {
-        var trimmed = value?.Trim();
-        foreach (var candidate in All)
-        {
-            if (string.Equals(candidate.ToWireName(), trimmed, StringComparison.OrdinalIgnoreCase))
-            {
-                status = candidate;
-                return true;
-            }
-        }
-
-        status = default;
-        return false;
-    }
+    public static bool TryParse([NotNullWhen(true)] string? value, out RideStatus status) =>
+        WireNames.TryParse(value, All, static v => v.ToWireName(), out status);
 
     /// <exception cref="UnknownRideStatusException"><paramref name="value"/> is not a known wire name.</exception>
     public static RideStatus Parse(string? value) =>

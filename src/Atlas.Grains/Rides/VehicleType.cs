@@ -26,22 +26,8 @@ public static class VehicleTypes
     };
 
     /// <summary>Parses a wire name, ignoring case and surrounding white space.</summary>
-    public static bool TryParse([NotNullWhen(true)] string? value, out VehicleType type)
-    {
-        // Only the wire names: Enum.TryParse would also accept "0" or "Xl, Premium".
-        var trimmed = value?.Trim();
-        foreach (var candidate in All)
-        {
-            if (string.Equals(candidate.ToWireName(), trimmed, StringComparison.OrdinalIgnoreCase))
-            {
-                type = candidate;
-                return true;
-            }
-        }
-
-        type = default;
-        return false;
-    }
+    public static bool TryParse([NotNullWhen(true)] string? value, out VehicleType type) =>
+        WireNames.TryParse(value, All, static v => v.ToWireName(), out type);
 
     /// <exception cref="UnknownVehicleTypeException"><paramref name="value"/> is not a known wire name.</exception>
     public static VehicleType Parse(string? value) =>
