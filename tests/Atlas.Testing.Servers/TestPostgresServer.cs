@@ -1,4 +1,4 @@
-using Atlas.Actors.Postgres;
+using Atlas.Infrastructure.Postgres;
 using Npgsql;
 
 namespace Atlas.Testing.Servers;

@@ -1,4 +1,4 @@
-using Atlas.Actors;
+using Orleans;
 using Atlas.Api.Auth;
 using Atlas.Api.Drivers;
 using Atlas.Api.Errors;

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Atlas.Actors;
+using Orleans;
 using Atlas.Api.Auth;
 using Atlas.Api.Errors;
 using Atlas.Api.RateLimiting;

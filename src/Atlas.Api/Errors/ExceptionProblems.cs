@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Atlas.Actors;
-using Atlas.Actors.Membership;
-using Atlas.Actors.Persistence;
-using Atlas.Actors.Reminders;
 using Atlas.Grains.Common;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
@@ -10,10 +6,13 @@ using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
 
+using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Ledger;
 using Atlas.Infrastructure.Streams;
+using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Atlas.Api.Errors;
 
@@ -68,8 +67,8 @@ public static class ExceptionProblems
         // Grains validate their arguments; what the API passed the edge checks but a grain refused is still bad input.
         ArgumentException e => new ApiProblem(StatusCodes.Status400BadRequest, "invalid-argument", "Invalid argument", e.Message),
 
-        SiloUnavailableException or GrainCallTimeoutException or GrainStorageUnavailableException or ReminderTableUnavailableException
-            or MembershipTableUnavailableException or InconsistentStateException or LedgerUnavailableException or GeoIndexStoreUnavailableException
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or InconsistentStateException
+            or StorageUnavailableException or LedgerUnavailableException or GeoIndexStoreUnavailableException
             or RideHistoryUnavailableException or StreamUnavailableException =>
             new ApiProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable",
                 "The platform could not complete the request right now; retry after the indicated delay.")

@@ -1,14 +1,10 @@
-using Atlas.Actors;
-using Atlas.Actors.Client;
-using Atlas.Actors.Hosting;
-using Atlas.Actors.Messaging.Tcp;
-using Atlas.Actors.Postgres;
-using Atlas.Actors.Redis;
-using Atlas.Actors.Sqlite;
 using Atlas.Grains.Hosting;
+using Atlas.Hosting.Clients;
+using Atlas.Hosting.Clustering;
+using Atlas.Hosting.Silos;
+using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
-using Atlas.Infrastructure.Ledger;
 using Atlas.Infrastructure.Streams;
 
 namespace Atlas.Api.Hosting;
@@ -52,64 +48,48 @@ public static class PlatformComposition
     /// <summary>A silo in this process with the ride grains: the whole platform in one process.</summary>
     private static void AddEmbeddedSilo(WebApplicationBuilder builder, PlatformPlan plan)
     {
-        builder.Services.AddAtlasSilo(silo =>
+        var configuration = builder.Configuration;
+        builder.UseOrleans(silo =>
         {
-            // One silo, so membership and transport stay in the process.
-            silo.Configure<SiloOptions>(o => o.ClusterId = plan.ClusterId);
-            silo.UseInMemoryClustering();
+            // One silo on this machine: localhost clustering; no gateway unless configured (the API is the silo's client).
+            silo.UseLocalhostClustering(serviceId: plan.ClusterId, clusterId: plan.ClusterId);
+            silo.AddAtlasEndpoints(configuration, plan.ClusterId, defaultGatewayPort: 0);
+            silo.AddAtlasSilo(configuration);
             if (plan.Storage == PlatformStorage.Postgres)
             {
-                silo.AddPostgresGrainStorageAsDefault(plan.PostgresConnectionString!, o => o.ServiceId = plan.ClusterId);
-                silo.UsePostgresReminders(plan.PostgresConnectionString!, o => o.ServiceId = plan.ClusterId);
+                silo.UseAtlasPostgresStorage(plan.PostgresConnectionString!, plan.ClusterId);
             }
             else
             {
-                Directory.CreateDirectory(plan.DataPath);
-                silo.AddSqliteGrainStorageAsDefault(plan.DatabasePath);
-                silo.UseSqliteReminders(plan.DatabasePath);
+                silo.UseAtlasSqliteStorage(plan.DatabasePath);
+            }
+            if (plan.RedisConnectionString is { } redis)
+            {
+                silo.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:geo:");
+                if (plan.PostgresConnectionString is { } postgres)
+                {
+                    // Ride events to Redis Streams, projected into PostgreSQL: ride history pages and platform figures.
+                    silo.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:");
+                    silo.Services.AddRideHistoryProjector(postgres, redis);
+                    silo.Services.AddPostgresRideHistory(postgres);
+                }
             }
         });
-        if (plan.Storage == PlatformStorage.Postgres)
-        {
-            builder.Services.AddPostgresLedger(plan.PostgresConnectionString!, o => o.ServiceId = plan.ClusterId);
-        }
-        else
-        {
-            builder.Services.AddSqliteLedger(plan.DatabasePath);
-        }
-        if (plan.RedisConnectionString is { } redis)
-        {
-            builder.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:geo:");
-            if (plan.PostgresConnectionString is { } postgres)
-            {
-                // Ride events to Redis Streams, projected into PostgreSQL: ride history pages and platform figures.
-                builder.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:");
-                builder.Services.AddRideHistoryProjector(postgres, redis);
-                builder.Services.AddPostgresRideHistory(postgres);
-            }
-        }
-        // After the store registrations above: AddAtlasGrains only fills in the in-memory stores nobody registered
-        // (the geo index without Redis: it is rebuilt from the drivers' next positions).
-        builder.Services.AddAtlasGrains(builder.Configuration);
     }
 
-    /// <summary>A client of a cluster of silo processes: it reads the silos from Redis and calls them over TCP.</summary>
+    /// <summary>A client of a cluster of silo processes: it finds the silos in the Redis membership table.</summary>
     private static void AddClusterClient(WebApplicationBuilder builder, PlatformPlan plan)
     {
         var redis = plan.RedisConnectionString ?? throw new AtlasConfigurationException(
             "Atlas:Mode=client needs ConnectionStrings:Redis, where the silos keep their membership table.");
-        builder.Services.AddAtlasClient(client => client
-            .Configure<ClientOptions>(o => o.ClusterId = plan.ClusterId)
-            .UseTcpTransport()
-            .UseMembershipTable(sp => RedisMembershipTable.ForClient(
-                new ClientOptions { ClusterId = plan.ClusterId }, redis, loggerFactory: sp.GetRequiredService<ILoggerFactory>())));
+        builder.UseOrleansClient(client => client.UseAtlasRedisClustering(redis, plan.ClusterId).AddAtlasClient(builder.Configuration));
+        // The grains run on the silos; their options (bound from this configuration) are read by the admin routes.
+        builder.Services.AddAtlasGrains(builder.Configuration);
         // The silos project ride events into PostgreSQL: with its connection string, history and figures come from there.
         if (plan.PostgresConnectionString is { } postgres)
         {
             builder.Services.AddPostgresRideHistory(postgres);
         }
-        // The grain classes are loaded for their interfaces and options; they run on the silos.
-        builder.Services.AddAtlasGrains(builder.Configuration);
     }
 }
 

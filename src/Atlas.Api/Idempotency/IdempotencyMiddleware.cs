@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Atlas.Actors;
+using Orleans;
 using Atlas.Api.Auth;
 using Atlas.Api.Errors;
 using Atlas.Grains.Idempotency;

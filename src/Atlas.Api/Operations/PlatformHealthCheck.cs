@@ -1,46 +1,43 @@
-using Atlas.Actors;
-using Atlas.Actors.Client;
-using Atlas.Actors.Hosting;
-using Atlas.Actors.Persistence;
 using Atlas.Grains.Diagnostics;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Providers;
+using Orleans.Storage;
 
 namespace Atlas.Api.Operations;
 
 /// <summary>
-/// Readiness. Embedded: the co-hosted silo is active in its cluster view, and the stores it uses answer (grain storage
-/// and the ledger, each read once with a time limit). Client: the client knows active silos and a probe grain answers
-/// through the cluster.
+/// Readiness. A probe grain answers through the cluster (embedded: the co-hosted silo; client: one of the silos); in
+/// embedded mode the stores the silo uses answer too (grain storage and the ledger, each read once with a time limit).
 /// </summary>
 internal sealed class PlatformHealthCheck(IServiceProvider services) : IHealthCheck
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
-    private static readonly GrainId ProbeId = new("health", "probe");
+    private static readonly GrainId ProbeId = GrainId.Create("health", "probe");
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var silo = services.GetService<Silo>();
-        if (silo is null)
-        {
-            return services.GetService<ClusterClient>() is { } client
-                ? await CheckClusterAsync(client, cancellationToken)
-                : HealthCheckResult.Unhealthy("Neither a silo nor a cluster client is configured in this process.");
-        }
-        if (silo.Stopped.IsCompleted)
-        {
-            return HealthCheckResult.Unhealthy($"Silo {silo.Address} has stopped.");
-        }
-        if (!silo.View.IsActive(silo.Address))
-        {
-            return HealthCheckResult.Unhealthy($"Silo {silo.Address} is not active in its cluster view yet.");
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
+        ProbeAnswer answer;
         try
         {
-            var storage = services.GetRequiredKeyedService<IGrainStorage>(PersistentStateAttribute.DefaultStorageName);
+            answer = await services.GetRequiredService<IGrainFactory>().GetGrain<IProbeGrain>("health").Ping(1).WaitAsync(timeout.Token);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("The cluster did not answer: " + exception.Message, exception);
+        }
+
+        if (services.GetService<ILocalSiloDetails>() is not { } silo)
+        {
+            return HealthCheckResult.Healthy($"Silo {answer.Silo} answered.");
+        }
+        try
+        {
+            var storage = services.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
             await storage.ReadStateAsync("health", ProbeId, new ProbeState(), timeout.Token).WaitAsync(timeout.Token);
             await services.GetRequiredService<ILedgerStore>().LoadAsync("health:probe", timeout.Token).WaitAsync(timeout.Token);
         }
@@ -48,24 +45,7 @@ internal sealed class PlatformHealthCheck(IServiceProvider services) : IHealthCh
         {
             return HealthCheckResult.Unhealthy("Storage did not answer: " + exception.Message, exception);
         }
-        return HealthCheckResult.Healthy($"Silo {silo.Address} active; storage answers.");
-    }
-
-    private static async Task<HealthCheckResult> CheckClusterAsync(ClusterClient client, CancellationToken cancellationToken)
-    {
-        if (client.View.ActiveSilos.Count == 0)
-        {
-            return HealthCheckResult.Unhealthy("The cluster client knows no active silo.");
-        }
-        try
-        {
-            var answer = await client.GrainFactory.GetGrain<IProbeGrain>("health").Ping(1).WaitAsync(ProbeTimeout, cancellationToken);
-            return HealthCheckResult.Healthy($"{client.View.ActiveSilos.Count} silo(s) active; {answer.Silo} answered.");
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return HealthCheckResult.Unhealthy("The cluster did not answer: " + exception.Message, exception);
-        }
+        return HealthCheckResult.Healthy($"Silo {silo.SiloAddress} active; storage answers.");
     }
 
     private sealed class ProbeState : IGrainState<object?>

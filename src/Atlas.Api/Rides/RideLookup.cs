@@ -1,4 +1,4 @@
-using Atlas.Actors;
+using Orleans;
 using Atlas.Grains.Rides;
 
 namespace Atlas.Api.Rides;

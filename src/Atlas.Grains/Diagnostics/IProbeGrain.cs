@@ -1,4 +1,6 @@
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Atlas.Grains.Diagnostics;
 
@@ -20,18 +22,21 @@ public interface IProbeGrain : IGrainWithStringKey
 }
 
 /// <summary>A probe's answer.</summary>
-public sealed record ProbeAnswer(int Value, string Silo);
+[GenerateSerializer, Immutable, Alias("atlas.ProbeAnswer")]
+public sealed record ProbeAnswer([property: Id(0)] int Value, [property: Id(1)] string Silo);
 
 /// <summary>The probe's stored counter.</summary>
+[GenerateSerializer, Alias("atlas.ProbeState")]
 public sealed class ProbeState
 {
+    [Id(0)]
     public long Count { get; set; }
 }
 
 /// <summary>See <see cref="IProbeGrain"/>.</summary>
 public sealed class ProbeGrain([PersistentState("probe")] IPersistentState<ProbeState> state) : Grain, IProbeGrain
 {
-    public Task<ProbeAnswer> Ping(int value) => Task.FromResult(new ProbeAnswer(value, Silo.ToString()));
+    public Task<ProbeAnswer> Ping(int value) => Task.FromResult(new ProbeAnswer(value, RuntimeIdentity));
 
     public async Task<long> Increment()
     {

@@ -1,4 +1,6 @@
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
@@ -31,7 +33,7 @@ public sealed class DriverGrain(
 
     private DriverState Driver => state.State;
 
-    private string DriverId => GetPrimaryKeyString();
+    private string DriverId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -347,7 +349,7 @@ public sealed class DriverGrain(
     // ---- Trip checkpoints -----------------------------------------------------------------------------------
 
     private void StartCheckpoints() =>
-        _checkpointTimer ??= RegisterGrainTimer(static (grain, _) => grain.CheckpointAsync(), this,
+        _checkpointTimer ??= this.RegisterGrainTimer(static (grain, _) => grain.CheckpointAsync(), this,
             new GrainTimerCreationOptions(_options.TripCheckpointInterval, _options.TripCheckpointInterval) { KeepAlive = true });
 
     private void StopCheckpoints()

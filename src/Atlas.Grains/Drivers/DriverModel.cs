@@ -5,23 +5,27 @@ using Atlas.Grains.Rides;
 namespace Atlas.Grains.Drivers;
 
 /// <summary>What a driver registers with.</summary>
-public sealed record DriverRegistration(string Name, VehicleType VehicleType, string? City = null);
+[GenerateSerializer, Immutable, Alias("atlas.DriverRegistration")]
+public sealed record DriverRegistration([property: Id(0)] string Name, [property: Id(1)] VehicleType VehicleType, [property: Id(2)] string? City = null);
 
 /// <summary>A driver as others see it.</summary>
+[GenerateSerializer, Immutable, Alias("atlas.DriverSnapshot")]
 public sealed record DriverSnapshot(
-    string DriverId,
-    string Name,
-    VehicleType VehicleType,
-    string? City,
-    DriverStatus Status,
-    GeoPoint? Location,
-    DateTimeOffset? LocationAt,
-    bool IsFresh,
-    string? RideId,
-    DateTimeOffset? OfferExpiresAt);
+    [property: Id(0)] string DriverId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] VehicleType VehicleType,
+    [property: Id(3)] string? City,
+    [property: Id(4)] DriverStatus Status,
+    [property: Id(5)] GeoPoint? Location,
+    [property: Id(6)] DateTimeOffset? LocationAt,
+    [property: Id(7)] bool IsFresh,
+    [property: Id(8)] string? RideId,
+    [property: Id(9)] DateTimeOffset? OfferExpiresAt);
 
 /// <summary>An offer a ride makes to a driver it has claimed.</summary>
-public sealed record RideOffer(string RideId, VehicleType VehicleType, GeoPoint Pickup, GeoPoint Dropoff, Money FareEstimate, DateTimeOffset ExpiresAt);
+[GenerateSerializer, Immutable, Alias("atlas.RideOffer")]
+public sealed record RideOffer([property: Id(0)] string RideId, [property: Id(1)] VehicleType VehicleType, [property: Id(2)] GeoPoint Pickup, [property: Id(3)] GeoPoint Dropoff, [property: Id(4)] Money FareEstimate, [property: Id(5)] DateTimeOffset ExpiresAt);
 
 /// <summary>The distance a driver's positions covered between the start and the end of a trip.</summary>
-public sealed record TripTrack(string RideId, long DistanceMeters, int Positions);
+[GenerateSerializer, Immutable, Alias("atlas.TripTrack")]
+public sealed record TripTrack([property: Id(0)] string RideId, [property: Id(1)] long DistanceMeters, [property: Id(2)] int Positions);

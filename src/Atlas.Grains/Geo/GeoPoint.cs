@@ -6,6 +6,7 @@ namespace Atlas.Grains.Geo;
 /// <c>default(GeoPoint)</c> is (0, 0), which is a valid position.
 /// Both -180 and 180 are accepted for longitude; they denote the same meridian.
 /// </remarks>
+[GenerateSerializer, Immutable, Alias("atlas.GeoPoint")]
 public readonly record struct GeoPoint
 {
     public const double MinLatitude = -90;
@@ -22,6 +23,7 @@ public readonly record struct GeoPoint
         Longitude = longitude;
     }
 
+    [Id(0)]
     public double Latitude
     {
         get;
@@ -31,6 +33,7 @@ public readonly record struct GeoPoint
                 "latitude", value, "Latitude must be a finite number of degrees in [-90, 90].");
     }
 
+    [Id(1)]
     public double Longitude
     {
         get;

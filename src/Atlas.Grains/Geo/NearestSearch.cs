@@ -1,10 +1,12 @@
 namespace Atlas.Grains.Geo;
 
 /// <summary>A driver (or any located thing) as the geo index reports it.</summary>
-public readonly record struct GeoCandidate(string Id, GeoPoint Location, DateTimeOffset LastSeen);
+[GenerateSerializer, Immutable, Alias("atlas.GeoCandidate")]
+public readonly record struct GeoCandidate([property: Id(0)] string Id, [property: Id(1)] GeoPoint Location, [property: Id(2)] DateTimeOffset LastSeen);
 
 /// <summary>A candidate that passed the search, with its distance from the search centre.</summary>
-public readonly record struct GeoNeighbor(string Id, GeoPoint Location, DateTimeOffset LastSeen, double DistanceMeters);
+[GenerateSerializer, Immutable, Alias("atlas.GeoNeighbor")]
+public readonly record struct GeoNeighbor([property: Id(0)] string Id, [property: Id(1)] GeoPoint Location, [property: Id(2)] DateTimeOffset LastSeen, [property: Id(3)] double DistanceMeters);
 
 /// <summary>Exact k-nearest search over index candidates, directly or by widening radius steps.</summary>
 public static class NearestSearch

@@ -1,4 +1,6 @@
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Atlas.Grains.Idempotency;
 

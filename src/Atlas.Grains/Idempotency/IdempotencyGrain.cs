@@ -1,4 +1,6 @@
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Grains.Idempotency;
@@ -34,7 +36,7 @@ public sealed class IdempotencyGrain(
             Record.ExpiresAt = Now + _options.Retention;
             Record.PendingUntil = Now + _options.PendingLease;
             // Registered before the record is stored, so no stored record is left without its expiry.
-            await RegisterOrUpdateReminder(ExpiryReminder, _options.Retention, _options.Retention);
+            await this.RegisterOrUpdateReminder(ExpiryReminder, _options.Retention, _options.Retention);
             await state.WriteStateAsync();
             return new IdempotencyDecision(IdempotencyOutcome.Started);
         }
@@ -91,9 +93,9 @@ public sealed class IdempotencyGrain(
 
     private async Task ForgetAsync()
     {
-        if (await GetReminder(ExpiryReminder) is { } reminder)
+        if (await this.GetReminder(ExpiryReminder) is { } reminder)
         {
-            await UnregisterReminder(reminder);
+            await this.UnregisterReminder(reminder);
         }
         Record.Fingerprint = null;
         Record.Response = null;

@@ -1,6 +1,7 @@
 namespace Atlas.Grains.Idempotency;
 
 /// <summary>What <see cref="IIdempotencyGrain.Begin"/> decided.</summary>
+[GenerateSerializer, Alias("atlas.IdempotencyOutcome")]
 public enum IdempotencyOutcome
 {
     /// <summary>First use of the key (or the first attempt died): run the request, then complete or abandon it.</summary>
@@ -17,20 +18,27 @@ public enum IdempotencyOutcome
 }
 
 /// <summary>A response kept for replays: status, content type and the body as text.</summary>
-public sealed record IdempotentResponse(int StatusCode, string? ContentType, string Body);
+[GenerateSerializer, Immutable, Alias("atlas.IdempotentResponse")]
+public sealed record IdempotentResponse([property: Id(0)] int StatusCode, [property: Id(1)] string? ContentType, [property: Id(2)] string Body);
 
 /// <summary>The answer to <see cref="IIdempotencyGrain.Begin"/>.</summary>
-public sealed record IdempotencyDecision(IdempotencyOutcome Outcome, IdempotentResponse? Response = null, DateTimeOffset? RetryAt = null);
+[GenerateSerializer, Immutable, Alias("atlas.IdempotencyDecision")]
+public sealed record IdempotencyDecision([property: Id(0)] IdempotencyOutcome Outcome, [property: Id(1)] IdempotentResponse? Response = null, [property: Id(2)] DateTimeOffset? RetryAt = null);
 
 /// <summary>What an idempotency record stores.</summary>
+[GenerateSerializer, Alias("atlas.IdempotencyState")]
 public sealed class IdempotencyState
 {
+    [Id(0)]
     public string? Fingerprint { get; set; }
 
+    [Id(1)]
     public IdempotentResponse? Response { get; set; }
 
     /// <summary>While set and in the future, the first request is taken to be still running.</summary>
+    [Id(2)]
     public DateTimeOffset? PendingUntil { get; set; }
 
+    [Id(3)]
     public DateTimeOffset ExpiresAt { get; set; }
 }

@@ -9,11 +9,13 @@ namespace Atlas.Grains.Monetary;
 /// so an uninitialised amount can never silently pass for a real currency.
 /// </remarks>
 [System.Text.Json.Serialization.JsonConverter(typeof(CurrencyJsonConverter))]
+[GenerateSerializer, Immutable, Alias("atlas.Currency")]
 public readonly record struct Currency
 {
     /// <summary>ISO-4217 code meaning "no currency"; what <c>default(Currency)</c> reports.</summary>
     public const string NoCurrencyCode = "XXX";
 
+    [Id(0)]
     private readonly string? _code;
 
     /// <summary>Creates a currency, refusing anything but three upper-case ASCII letters.</summary>

@@ -10,7 +10,8 @@ namespace Atlas.Grains.Monetary;
 /// Every currency currently supported has a minor-unit exponent of 2 (100 minor units per major unit);
 /// supporting JPY (0) or KWD (3) needs an exponent on <see cref="Currency"/> and changes to <see cref="ToString"/>.
 /// </remarks>
-public readonly record struct Money(long Minor, Currency Currency)
+[GenerateSerializer, Immutable, Alias("atlas.Money")]
+public readonly record struct Money([property: Id(0)] long Minor, [property: Id(1)] Currency Currency)
 {
     /// <summary>Minor units per major unit for every supported currency (ISO-4217 exponent 2).</summary>
     public const int MinorUnitsPerMajor = 100;

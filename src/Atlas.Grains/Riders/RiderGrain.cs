@@ -1,12 +1,17 @@
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Riders;
 
 /// <summary>What a rider keeps: the open ride and recent rides.</summary>
+[GenerateSerializer, Alias("atlas.RiderState")]
 public sealed class RiderState
 {
+    [Id(0)]
     public string? OpenRideId { get; set; }
+    [Id(1)]
     public List<string> Rides { get; set; } = [];
 }
 
@@ -15,7 +20,7 @@ public sealed class RiderGrain([PersistentState("rider")] IPersistentState<Rider
 {
     private const int HistoryLimit = 500;
 
-    private string RiderId => GetPrimaryKeyString();
+    private string RiderId => this.GetPrimaryKeyString();
 
     public async Task<RideView> CreateRide(RideRequest request)
     {

@@ -20,6 +20,13 @@ public sealed class DispatchOptions
     /// </summary>
     public int HoldMarginBasisPoints { get; set; } = 2500;
 
-    /// <summary>How often undelivered payments are retried (default 5 s).</summary>
+    /// <summary>How often undelivered payments and unpublished events are retried while the ride's silo lives (default 5 s).</summary>
     public TimeSpan PaymentRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The period of the durable reminders that carry a ride on after its silo died (default 1 min, Orleans' minimum
+    /// reminder period): an offer's time-out and the payment retries run on grain timers while the silo lives; if it
+    /// dies, the reminder wakes the ride on a survivor at most this long (plus failure detection) after the deadline.
+    /// </summary>
+    public TimeSpan BackstopPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }

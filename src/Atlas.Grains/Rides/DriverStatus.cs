@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Availability of a driver for dispatch; see <see cref="DriverTransitions"/> for the allowed moves.</summary>
+[GenerateSerializer, Alias("atlas.DriverStatus")]
 public enum DriverStatus
 {
     Offline,

@@ -3,6 +3,7 @@ using Atlas.Grains.Common;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Thrown when a driver availability change is not in <see cref="DriverTransitions"/>.</summary>
+[GenerateSerializer, Alias("atlas.IllegalDriverTransitionException")]
 public sealed class IllegalDriverTransitionException : DomainException
 {
     public IllegalDriverTransitionException(DriverStatus from, DriverStatus to)
@@ -12,8 +13,10 @@ public sealed class IllegalDriverTransitionException : DomainException
         To = to;
     }
 
+    [Id(0)]
     public DriverStatus From { get; }
 
+    [Id(1)]
     public DriverStatus To { get; }
 
     private static string Name(DriverStatus status) =>

@@ -3,6 +3,7 @@ using Atlas.Grains.Common;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Thrown when a ride state change is not in <see cref="RideTransitions"/> for the acting party.</summary>
+[GenerateSerializer, Alias("atlas.IllegalRideTransitionException")]
 public sealed class IllegalRideTransitionException : DomainException
 {
     public IllegalRideTransitionException(RideStatus from, RideStatus to, RideActor actor)
@@ -13,10 +14,13 @@ public sealed class IllegalRideTransitionException : DomainException
         Actor = actor;
     }
 
+    [Id(0)]
     public RideStatus From { get; }
 
+    [Id(1)]
     public RideStatus To { get; }
 
+    [Id(2)]
     public RideActor Actor { get; }
 
     private static string BuildMessage(RideStatus from, RideStatus to, RideActor actor)

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo;
@@ -14,7 +16,9 @@ using Microsoft.Extensions.Options;
 namespace Atlas.Grains.Rides;
 
 /// <summary>
-/// A ride. Calls go one way only — ride → driver, ride → wallet, ride → rider (one-way) — so no call chain can
+/// A ride. Deadlines run on grain timers (an offer's time-out, payment retries), each backed by a durable reminder
+/// (<see cref="DispatchOptions.BackstopPeriod"/>, Orleans' reminders are at least a minute apart) that carries the ride
+/// on if its silo dies. Calls go one way only — ride → driver, ride → wallet, ride → rider (one-way) — so no call chain can
 /// come back to a ride and deadlock. Every state change is stored before its effects are acknowledged; money moves
 /// through the outbox: the instructions are stored with the status that causes them, a reminder retries them until
 /// every wallet acknowledged, and their references make a retry harmless.
@@ -33,15 +37,21 @@ public sealed partial class OrderGrain(
     private const string OutboxReminder = "outbox";
 
     private readonly DispatchOptions _dispatch = dispatchOptions.Value;
+    private IGrainTimer? _offerTimer;
+    private IGrainTimer? _outboxTimer;
 
     private OrderState Ride => state.State;
 
-    private string RideId => GetPrimaryKeyString();
+    private string RideId => this.GetPrimaryKeyString();
 
     private DateTimeOffset Now => time.GetUtcNow();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Ride.Status == RideStatus.Created && Ride.Offer is { } offer)
+        {
+            ArmOfferTimer(offer.ExpiresAt); // the offer outlived the activation that made it (a silo died, or idle collection)
+        }
         if (Ride.Outbox.Any(p => !p.Done) || Ride.PublishedEvents < Ride.Timeline.Count)
         {
             await DeliverOutboxAsync();
@@ -102,7 +112,7 @@ public sealed partial class OrderGrain(
         await RiderWallet.Hold(holdReference, hold);
 
         // The reminder keeps the search alive across failures until the ride is matched or closed.
-        await RegisterOrUpdateReminder(DispatchReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
+        await RegisterBackstopAsync(DispatchReminder);
         Ride.DriverRequested = true;
         Ride.HoldReference = holdReference;
         Ride.HeldAmount = hold;
@@ -167,8 +177,6 @@ public sealed partial class OrderGrain(
 
         Ride.Offer = new PendingOffer(driverId, offer.ExpiresAt);
         Record("offered", RideActor.System, $"driver {driverId} at {distanceMeters:0} m, until {offer.ExpiresAt:O}");
-        // Due when this offer expires.
-        await RegisterOrUpdateReminder(DispatchReminder, _dispatch.OfferTimeout, Max(_dispatch.OfferTimeout, TimeSpan.FromSeconds(1)));
         try
         {
             await SaveAsync();
@@ -178,6 +186,7 @@ public sealed partial class OrderGrain(
             await TryReleaseAsync(driver);
             throw;
         }
+        ArmOfferTimer(offer.ExpiresAt);
         LogOffered(RideId, driverId);
         return true;
     }
@@ -220,6 +229,7 @@ public sealed partial class OrderGrain(
         Ride.Offer = null;
         Record("matched", RideActor.System, $"driver {driverId} accepted");
         await SaveAsync();
+        DisarmOfferTimer();
         await UnregisterAsync(DispatchReminder);
         RideMetrics.Matched.Add(1);
         return View();
@@ -268,14 +278,7 @@ public sealed partial class OrderGrain(
             switch (reminderName)
             {
                 case DispatchReminder when Ride.Status == RideStatus.Created && Ride.DriverRequested:
-                    if (Ride.Offer is null)
-                    {
-                        await DispatchNextAsync(); // an earlier search failed part-way: search again
-                    }
-                    else if (Now >= Ride.Offer.ExpiresAt - TimeSpan.FromMilliseconds(50))
-                    {
-                        await ExpireOfferAsync();
-                    }
+                    await CheckDispatchAsync();
                     break;
                 case DispatchReminder:
                     await UnregisterAsync(DispatchReminder);
@@ -287,6 +290,67 @@ public sealed partial class OrderGrain(
             return View();
         });
     }
+
+    /// <summary>The offer timer or the dispatch reminder: expire an offer that is due, or search again after a failed search.</summary>
+    private async Task CheckDispatchAsync()
+    {
+        if (Ride.Status != RideStatus.Created || !Ride.DriverRequested)
+        {
+            return;
+        }
+        if (Ride.Offer is null)
+        {
+            await DispatchNextAsync(); // an earlier search failed part-way: search again
+        }
+        else if (Now >= Ride.Offer.ExpiresAt - TimeSpan.FromMilliseconds(50))
+        {
+            await ExpireOfferAsync();
+        }
+        else
+        {
+            ArmOfferTimer(Ride.Offer.ExpiresAt); // woken early (the backstop): wait for the real deadline
+        }
+    }
+
+    /// <summary>Fires once when the pending offer expires; a normal (non-interleaved) turn of the ride.</summary>
+    private void ArmOfferTimer(DateTimeOffset expiresAt)
+    {
+        var due = expiresAt - Now;
+        if (due < TimeSpan.Zero)
+        {
+            due = TimeSpan.Zero;
+        }
+        if (_offerTimer is null)
+        {
+            _offerTimer = this.RegisterGrainTimer(static grain => grain.GuardAsync(async () =>
+            {
+                await grain.CheckDispatchAsync();
+                return grain.View();
+            }), this, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        }
+        else
+        {
+            _offerTimer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void DisarmOfferTimer()
+    {
+        _offerTimer?.Dispose();
+        _offerTimer = null;
+    }
+
+    /// <summary>The durable reminder that wakes the ride on a survivor if its silo dies before the work is done.</summary>
+    private Task RegisterBackstopAsync(string reminderName) =>
+        this.RegisterOrUpdateReminder(reminderName, _dispatch.BackstopPeriod, _dispatch.BackstopPeriod);
+
+    /// <summary>Retries the outbox every <see cref="DispatchOptions.PaymentRetryInterval"/> while this activation lives.</summary>
+    private void StartOutboxRetries() =>
+        _outboxTimer ??= this.RegisterGrainTimer(static grain => grain.GuardAsync(async () =>
+        {
+            await grain.DeliverOutboxAsync();
+            return grain.View();
+        }), this, new GrainTimerCreationOptions(_dispatch.PaymentRetryInterval, _dispatch.PaymentRetryInterval) { KeepAlive = true });
 
     // ---- The trip -----------------------------------------------------------------------------------------
 
@@ -382,6 +446,7 @@ public sealed partial class OrderGrain(
         {
             await TryReleaseAsync(GrainFactory.GetGrain<IDriverGrain>(offer.DriverId));
             Ride.Offer = null;
+            DisarmOfferTimer();
             await UnregisterAsync(DispatchReminder);
         }
         if (Ride.DriverId is { } driverId)
@@ -459,13 +524,15 @@ public sealed partial class OrderGrain(
     /// </summary>
     private async Task SchedulePaymentsAsync(IEnumerable<PaymentInstruction> payments)
     {
-        await RegisterOrUpdateReminder(OutboxReminder, _dispatch.PaymentRetryInterval, Max(_dispatch.PaymentRetryInterval, TimeSpan.FromSeconds(1)));
+        await RegisterBackstopAsync(OutboxReminder);
+        StartOutboxRetries();
         Ride.Outbox.AddRange(payments);
     }
 
     /// <summary>After the closing state is stored: pay, tell the rider, stop waiting for offers.</summary>
     private async Task CloseAsync()
     {
+        DisarmOfferTimer();
         await UnregisterAsync(DispatchReminder);
         await DeliverOutboxAsync();
         _ = GrainFactory.GetGrain<IRiderGrain>(Ride.RiderId).OnRideClosed(RideId);
@@ -514,7 +581,13 @@ public sealed partial class OrderGrain(
         }
         if (Ride.Outbox.All(p => p.Done) && Ride.PublishedEvents == Ride.Timeline.Count)
         {
+            _outboxTimer?.Dispose();
+            _outboxTimer = null;
             await UnregisterAsync(OutboxReminder);
+        }
+        else
+        {
+            StartOutboxRetries();
         }
     }
 
@@ -549,7 +622,8 @@ public sealed partial class OrderGrain(
         catch (Exception exception)
         {
             LogPublishFailed(RideId, exception);
-            await RegisterOrUpdateReminder(OutboxReminder, _dispatch.PaymentRetryInterval, Max(_dispatch.PaymentRetryInterval, TimeSpan.FromSeconds(1)));
+            await RegisterBackstopAsync(OutboxReminder);
+            StartOutboxRetries();
         }
     }
 
@@ -613,13 +687,11 @@ public sealed partial class OrderGrain(
 
     private async Task UnregisterAsync(string reminderName)
     {
-        if (await GetReminder(reminderName) is { } reminder)
+        if (await this.GetReminder(reminderName) is { } reminder)
         {
-            await UnregisterReminder(reminder);
+            await this.UnregisterReminder(reminder);
         }
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private RideView View() => new(
         RideId, Ride.RiderId, Ride.DriverId, Ride.Status, Ride.VehicleType, Ride.City, Ride.Pickup, Ride.Dropoff, Ride.Estimate,

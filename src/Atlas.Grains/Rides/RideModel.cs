@@ -5,35 +5,39 @@ using Atlas.Grains.Monetary;
 namespace Atlas.Grains.Rides;
 
 /// <summary>What a rider asks for.</summary>
-public sealed record RideRequest(string RiderId, GeoPoint Pickup, GeoPoint Dropoff, VehicleType VehicleType, string? City = null);
+[GenerateSerializer, Immutable, Alias("atlas.RideRequest")]
+public sealed record RideRequest([property: Id(0)] string RiderId, [property: Id(1)] GeoPoint Pickup, [property: Id(2)] GeoPoint Dropoff, [property: Id(3)] VehicleType VehicleType, [property: Id(4)] string? City = null);
 
 /// <summary>One event in a ride's life.</summary>
-public sealed record RideEvent(DateTimeOffset At, string Name, RideActor Actor, string? Detail = null);
+[GenerateSerializer, Immutable, Alias("atlas.RideEvent")]
+public sealed record RideEvent([property: Id(0)] DateTimeOffset At, [property: Id(1)] string Name, [property: Id(2)] RideActor Actor, [property: Id(3)] string? Detail = null);
 
 /// <summary>A ride as its participants see it.</summary>
+[GenerateSerializer, Immutable, Alias("atlas.RideView")]
 public sealed record RideView(
-    string RideId,
-    string RiderId,
-    string? DriverId,
-    RideStatus Status,
-    VehicleType VehicleType,
-    string City,
-    GeoPoint Pickup,
-    GeoPoint Dropoff,
-    Money FareEstimate,
-    Money? HeldAmount,
-    Money? FinalFare,
-    Money? Charged,
-    long? DistanceMeters,
-    string? OfferedDriverId,
-    DateTimeOffset? OfferExpiresAt,
-    RideActor? CancelledBy,
-    bool PaymentSettled,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    ImmutableArray<RideEvent> Timeline);
+    [property: Id(0)] string RideId,
+    [property: Id(1)] string RiderId,
+    [property: Id(2)] string? DriverId,
+    [property: Id(3)] RideStatus Status,
+    [property: Id(4)] VehicleType VehicleType,
+    [property: Id(5)] string City,
+    [property: Id(6)] GeoPoint Pickup,
+    [property: Id(7)] GeoPoint Dropoff,
+    [property: Id(8)] Money FareEstimate,
+    [property: Id(9)] Money? HeldAmount,
+    [property: Id(10)] Money? FinalFare,
+    [property: Id(11)] Money? Charged,
+    [property: Id(12)] long? DistanceMeters,
+    [property: Id(13)] string? OfferedDriverId,
+    [property: Id(14)] DateTimeOffset? OfferExpiresAt,
+    [property: Id(15)] RideActor? CancelledBy,
+    [property: Id(16)] bool PaymentSettled,
+    [property: Id(17)] DateTimeOffset CreatedAt,
+    [property: Id(18)] DateTimeOffset UpdatedAt,
+    [property: Id(19)] ImmutableArray<RideEvent> Timeline);
 
 /// <summary>The money steps of a closed ride, kept in the ride's state until each is acknowledged.</summary>
+[GenerateSerializer, Alias("atlas.PaymentStep")]
 public enum PaymentStep
 {
     Capture,
@@ -42,7 +46,9 @@ public enum PaymentStep
 }
 
 /// <summary>One outbox entry: a wallet call with its idempotency reference.</summary>
-public sealed record PaymentInstruction(string Reference, PaymentStep Step, string WalletId, Money Amount, string? HoldReference, bool Done = false);
+[GenerateSerializer, Immutable, Alias("atlas.PaymentInstruction")]
+public sealed record PaymentInstruction([property: Id(0)] string Reference, [property: Id(1)] PaymentStep Step, [property: Id(2)] string WalletId, [property: Id(3)] Money Amount, [property: Id(4)] string? HoldReference, [property: Id(5)] bool Done = false);
 
 /// <summary>An offer waiting for its driver's answer.</summary>
-public sealed record PendingOffer(string DriverId, DateTimeOffset ExpiresAt);
+[GenerateSerializer, Immutable, Alias("atlas.PendingOffer")]
+public sealed record PendingOffer([property: Id(0)] string DriverId, [property: Id(1)] DateTimeOffset ExpiresAt);

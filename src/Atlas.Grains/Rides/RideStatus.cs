@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Lifecycle state of a ride; see <see cref="RideTransitions"/> for the allowed moves.</summary>
+[GenerateSerializer, Alias("atlas.RideStatus")]
 public enum RideStatus
 {
     Created,

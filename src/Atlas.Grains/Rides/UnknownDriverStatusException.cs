@@ -3,6 +3,7 @@ using Atlas.Grains.Common;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Thrown when text is not one of the wire names of <see cref="DriverStatus"/>.</summary>
+[GenerateSerializer, Alias("atlas.UnknownDriverStatusException")]
 public sealed class UnknownDriverStatusException : DomainException
 {
     public UnknownDriverStatusException(string? value)
@@ -12,5 +13,6 @@ public sealed class UnknownDriverStatusException : DomainException
     }
 
     /// <summary>The text that failed to parse, as received.</summary>
+    [Id(0)]
     public string? Value { get; }
 }

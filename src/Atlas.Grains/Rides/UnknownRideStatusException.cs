@@ -3,6 +3,7 @@ using Atlas.Grains.Common;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Thrown when text is not one of the wire names of <see cref="RideStatus"/>.</summary>
+[GenerateSerializer, Alias("atlas.UnknownRideStatusException")]
 public sealed class UnknownRideStatusException : DomainException
 {
     public UnknownRideStatusException(string? value)
@@ -12,5 +13,6 @@ public sealed class UnknownRideStatusException : DomainException
     }
 
     /// <summary>The text that failed to parse, as received.</summary>
+    [Id(0)]
     public string? Value { get; }
 }

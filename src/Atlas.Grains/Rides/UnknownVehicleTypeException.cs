@@ -3,6 +3,7 @@ using Atlas.Grains.Common;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Thrown when text is not one of the wire names of <see cref="VehicleType"/>.</summary>
+[GenerateSerializer, Alias("atlas.UnknownVehicleTypeException")]
 public sealed class UnknownVehicleTypeException : DomainException
 {
     public UnknownVehicleTypeException(string? value)
@@ -12,5 +13,6 @@ public sealed class UnknownVehicleTypeException : DomainException
     }
 
     /// <summary>The text that failed to parse, as received.</summary>
+    [Id(0)]
     public string? Value { get; }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Atlas.Grains.Rides;
 
 /// <summary>Product tier a rider orders and a driver's vehicle qualifies for.</summary>
+[GenerateSerializer, Alias("atlas.VehicleType")]
 public enum VehicleType
 {
     Economy,

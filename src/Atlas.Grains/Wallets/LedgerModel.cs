@@ -3,6 +3,7 @@ using Atlas.Grains.Monetary;
 namespace Atlas.Grains.Wallets;
 
 /// <summary>The kinds of money movement a wallet records.</summary>
+[GenerateSerializer, Alias("atlas.MovementKind")]
 public enum MovementKind
 {
     /// <summary>Money enters the wallet from outside the platform.</summary>
@@ -56,17 +57,18 @@ public static class WalletIds
 }
 
 /// <summary>A movement as recorded. Replaying its reference returns it (with <see cref="Replayed"/> set).</summary>
+[GenerateSerializer, Immutable, Alias("atlas.WalletMovement")]
 public sealed record WalletMovement(
-    string WalletId,
-    string Reference,
-    MovementKind Kind,
-    Money Amount,
-    string? RelatedReference,
-    Money BalanceAfter,
-    Money HeldAfter,
-    long Version,
-    DateTimeOffset At,
-    bool Replayed = false)
+    [property: Id(0)] string WalletId,
+    [property: Id(1)] string Reference,
+    [property: Id(2)] MovementKind Kind,
+    [property: Id(3)] Money Amount,
+    [property: Id(4)] string? RelatedReference,
+    [property: Id(5)] Money BalanceAfter,
+    [property: Id(6)] Money HeldAfter,
+    [property: Id(7)] long Version,
+    [property: Id(8)] DateTimeOffset At,
+    [property: Id(9)] bool Replayed = false)
 {
     /// <summary>What the wallet may still spend after this movement.</summary>
     public Money AvailableAfter => BalanceAfter - HeldAfter;
@@ -99,7 +101,8 @@ public sealed record WalletSnapshot(string WalletId, Currency? Currency, long Ba
 }
 
 /// <summary>The balances a wallet reports.</summary>
-public sealed record WalletBalance(string WalletId, Money Balance, Money Held, Money Available, long Version, int OpenHolds);
+[GenerateSerializer, Immutable, Alias("atlas.WalletBalance")]
+public sealed record WalletBalance([property: Id(0)] string WalletId, [property: Id(1)] Money Balance, [property: Id(2)] Money Held, [property: Id(3)] Money Available, [property: Id(4)] long Version, [property: Id(5)] int OpenHolds);
 
 /// <summary>
 /// What one wallet operation writes, all or nothing: the movement, its entries, the wallet's new balances and

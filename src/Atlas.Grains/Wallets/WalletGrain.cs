@@ -1,5 +1,8 @@
 using System.Globalization;
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Atlas.Grains.Monetary;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +33,7 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
     /// <summary>A write failed without an answer (the store was unreachable): what it holds is unknown until reloaded.</summary>
     private bool _stale;
 
-    private string WalletId => GetPrimaryKeyString();
+    private string WalletId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
         _wallet = await store.LoadAsync(WalletId, cancellationToken) ?? WalletSnapshot.Empty(WalletId);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atlas.Actors.Redis;
+using Atlas.Infrastructure.Redis;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Microsoft.Extensions.Logging;

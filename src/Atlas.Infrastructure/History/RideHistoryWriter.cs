@@ -1,4 +1,4 @@
-using Atlas.Actors.Postgres;
+using Atlas.Infrastructure.Postgres;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using Atlas.Infrastructure.Streams;

@@ -6,6 +6,7 @@ namespace Atlas.Infrastructure.Ledger;
 /// reference is unique per wallet, so a retry with the same reference returns the original movement. Callers may
 /// retry later; an HTTP edge maps it to 503.
 /// </summary>
+[GenerateSerializer, Alias("atlas.LedgerUnavailableException")]
 public sealed class LedgerUnavailableException : Exception
 {
     public LedgerUnavailableException(string message, string store, Exception? inner = null) : base(message, inner)
@@ -14,6 +15,7 @@ public sealed class LedgerUnavailableException : Exception
     }
 
     /// <summary>The store that failed, e.g. <c>PostgreSQL ledger</c>.</summary>
+    [Id(0)]
     public string Store { get; }
 }
 
@@ -22,6 +24,7 @@ public sealed class LedgerUnavailableException : Exception
 /// sum to zero, a gap in the versions, a changed entry). Nothing was written. This is a bug in the caller, never a
 /// user error: the wallet grain checks every rule before it writes.
 /// </summary>
+[GenerateSerializer, Alias("atlas.LedgerInvariantViolationException")]
 public sealed class LedgerInvariantViolationException : InvalidOperationException
 {
     public LedgerInvariantViolationException(string message, string walletId, string invariant, Exception? inner = null) : base(message, inner)
@@ -31,8 +34,10 @@ public sealed class LedgerInvariantViolationException : InvalidOperationExceptio
     }
 
     /// <summary>The wallet the write was for.</summary>
+    [Id(0)]
     public string WalletId { get; }
 
     /// <summary>The rule that was broken: the database constraint's name, e.g. <c>wallets_available_non_negative</c>.</summary>
+    [Id(1)]
     public string Invariant { get; }
 }

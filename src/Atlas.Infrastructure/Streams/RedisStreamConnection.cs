@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Atlas.Actors.Redis;
+using Atlas.Infrastructure.Redis;
 using StackExchange.Redis;
 
 namespace Atlas.Infrastructure.Streams;

@@ -4,6 +4,7 @@ namespace Atlas.Infrastructure.Streams;
 /// Redis could not take or serve a stream call (down, unreachable, too slow, still loading). Nothing was appended by
 /// the failed call, or — if the answer was lost — it was appended once: consumers drop duplicates. Retry later.
 /// </summary>
+[GenerateSerializer, Alias("atlas.StreamUnavailableException")]
 public sealed class StreamUnavailableException : Exception
 {
     public StreamUnavailableException(string message, Exception? inner = null) : base(message, inner)

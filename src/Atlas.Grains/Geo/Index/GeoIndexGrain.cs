@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +33,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
     private int _failedWrites;
     private bool _storeHoldsEntries;
 
-    private string Shard => GetPrimaryKeyString();
+    private string Shard => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +43,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         }
         _storeHoldsEntries = _entries.Count > 0;
         _nextPurge = time.GetUtcNow() + options.Value.EntryTimeToLive;
-        _flushTimer = RegisterGrainTimer(static (grain, _) => grain.StartFlush(), this,
+        _flushTimer = this.RegisterGrainTimer(static (grain, _) => grain.StartFlush(), this,
             new GrainTimerCreationOptions(options.Value.FlushInterval, options.Value.FlushInterval) { Interleave = true });
     }
 

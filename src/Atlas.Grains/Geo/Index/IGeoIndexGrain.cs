@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
-using Atlas.Actors;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Geo.Index;

@@ -7,24 +7,25 @@ namespace Atlas.Grains.Rides.Events;
 /// read model without calling the ride. <see cref="Sequence"/> numbers a ride's events from 1: consumers drop
 /// duplicates by (ride, sequence), since delivery is at least once.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("atlas.RideEventMessage")]
 public sealed record RideEventMessage(
-    string RideId,
-    int Sequence,
-    string Name,
-    RideActor Actor,
-    string? Detail,
-    DateTimeOffset At,
-    RideStatus Status,
-    string RiderId,
-    string? DriverId,
-    VehicleType VehicleType,
-    string City,
-    string Currency,
-    long EstimateMinor,
-    long? ChargedMinor,
-    long? CommissionMinor,
-    long? DistanceMeters,
-    DateTimeOffset CreatedAt);
+    [property: Id(0)] string RideId,
+    [property: Id(1)] int Sequence,
+    [property: Id(2)] string Name,
+    [property: Id(3)] RideActor Actor,
+    [property: Id(4)] string? Detail,
+    [property: Id(5)] DateTimeOffset At,
+    [property: Id(6)] RideStatus Status,
+    [property: Id(7)] string RiderId,
+    [property: Id(8)] string? DriverId,
+    [property: Id(9)] VehicleType VehicleType,
+    [property: Id(10)] string City,
+    [property: Id(11)] string Currency,
+    [property: Id(12)] long EstimateMinor,
+    [property: Id(13)] long? ChargedMinor,
+    [property: Id(14)] long? CommissionMinor,
+    [property: Id(15)] long? DistanceMeters,
+    [property: Id(16)] DateTimeOffset CreatedAt);
 
 /// <summary>Where rides publish their events (ride history, analytics). Implementations: none, in-memory, Redis Streams.</summary>
 public interface IRideEventSink
@@ -66,9 +67,11 @@ public sealed class InMemoryRideEventSink : IRideEventSink
 }
 
 /// <summary>A driver's position as kept in location history.</summary>
-public sealed record DriverLocationMessage(string DriverId, GeoPoint Location, DateTimeOffset At, DriverStatusSnapshot Status);
+[GenerateSerializer, Immutable, Alias("atlas.DriverLocationMessage")]
+public sealed record DriverLocationMessage([property: Id(0)] string DriverId, [property: Id(1)] GeoPoint Location, [property: Id(2)] DateTimeOffset At, [property: Id(3)] DriverStatusSnapshot Status);
 
 /// <summary>The driver's status at the time of a position, for history.</summary>
+[GenerateSerializer, Alias("atlas.DriverStatusSnapshot")]
 public enum DriverStatusSnapshot
 {
     Offline,

@@ -1,5 +1,4 @@
-using Atlas.Actors.Hosting;
-using Atlas.Actors.Postgres;
+using Atlas.Infrastructure.Postgres;
 using Atlas.Grains.Rides.History;
 using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +21,7 @@ public static class HistoryServiceCollectionExtensions
     /// <see cref="StackExchange.Redis.IConnectionMultiplexer"/> if one is registered) with consumer group
     /// <c>projector</c> and writes PostgreSQL (<paramref name="postgres"/>, on the pool the silo's PostgreSQL providers
     /// use for the same connection string). The stream layout is <see cref="RideStreamOptions"/>, shared with
-    /// <c>AddRedisRideEvents</c>. The consumer name is the silo's name when the host runs a silo.
+    /// <c>AddRedisRideEvents</c>.
     /// </summary>
     public static IServiceCollection AddRideHistoryProjector(this IServiceCollection services, string postgres, string redis,
         Action<RideHistoryProjectorOptions>? configure = null)
@@ -41,7 +40,6 @@ public static class HistoryServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var projector = sp.GetRequiredService<IOptions<RideHistoryProjectorOptions>>().Value;
-            projector.ConsumerName ??= SiloName(sp);
             return new RideHistoryProjector(sp.StreamConnection(redis), sp.HistoryDataSource(), sp.StreamOptions(), projector,
                 sp.GetService<ILoggerFactory>());
         });
@@ -72,16 +70,4 @@ public static class HistoryServiceCollectionExtensions
 
     private static Npgsql.NpgsqlDataSource HistoryDataSource(this IServiceProvider services) =>
         services.GetRequiredService<PostgresDataSources>().Get(services.GetRequiredService<IOptionsMonitor<PostgresStorageOptions>>().Get(PostgresOptionsName));
-
-    /// <summary>The silo's name when this host runs a silo (a stable consumer name across restarts), else null.</summary>
-    private static string? SiloName(IServiceProvider services)
-    {
-        // Whether a silo is registered, without creating it here.
-        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(Silo)) != true)
-        {
-            return null;
-        }
-        var silo = services.GetRequiredService<IOptions<SiloOptions>>().Value;
-        return silo.SiloName ?? $"{silo.AdvertisedHost}:{silo.Port}";
-    }
 }

@@ -1,4 +1,4 @@
-using Atlas.Actors.Postgres;
+using Atlas.Infrastructure.Postgres;
 
 namespace Atlas.Infrastructure.Ledger;
 

@@ -1,4 +1,4 @@
-using Atlas.Actors.Postgres;
+using Atlas.Infrastructure.Postgres;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,4 @@
-using Atlas.Actors.Sqlite;
+using Atlas.Infrastructure.Sqlite;
 
 namespace Atlas.Infrastructure.Ledger;
 

@@ -1,4 +1,4 @@
-using Atlas.Actors.Sqlite;
+using Atlas.Infrastructure.Sqlite;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using Microsoft.Data.Sqlite;

