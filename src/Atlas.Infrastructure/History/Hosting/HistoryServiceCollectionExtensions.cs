@@ -65,6 +65,7 @@ public static class HistoryServiceCollectionExtensions
     private static void AddHistoryPostgres(this IServiceCollection services, string postgres)
     {
         services.TryAddSingleton<PostgresDataSources>();
+        services.AddSerializableExceptions(ExceptionSerialization.Npgsql);
         services.AddOptions<PostgresStorageOptions>(PostgresOptionsName).Configure(o => o.ConnectionString = postgres);
     }
 
