@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
-/// <summary>The geo index tests on the test Redis share one collection, so that their clusters do not compete for the machine.</summary>
+/// <summary>The geo index store tests on the test Redis share one collection.</summary>
 [CollectionDefinition(Name)]
 public sealed class RedisCollection
 {
@@ -11,7 +11,7 @@ public sealed class RedisCollection
 
 /// <summary>Stopping Redis would break tests running beside these, so they run alone, after the others.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class GeoIndexOutageCollection
+public sealed class GeoIndexOutageCollection : ICollectionFixture<GeoIndexOutageCluster>
 {
     public const string Name = "geo-index-redis-outage";
 }

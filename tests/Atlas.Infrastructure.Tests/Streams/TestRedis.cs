@@ -1,6 +1,7 @@
 using Atlas.Infrastructure.Streams;
 using Atlas.Testing.Servers;
 using StackExchange.Redis;
+using StreamEntry = Atlas.Infrastructure.Streams.StreamEntry;
 
 namespace Atlas.Infrastructure.Tests.Streams;
 
