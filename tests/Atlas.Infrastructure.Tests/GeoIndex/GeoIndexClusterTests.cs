@@ -99,14 +99,7 @@ public class GeoIndexCluster : IAsyncLifetime
     }, $"Redis to hold {string.Join(", ", drivers)} in shard {Shard(at)}");
 }
 
-/// <summary>The geo index cluster tests share one cluster.</summary>
-[CollectionDefinition(Name)]
-public sealed class GeoIndexClusterCollection : ICollectionFixture<GeoIndexCluster>
-{
-    public const string Name = "geo-index-cluster";
-}
-
-[Collection(GeoIndexClusterCollection.Name)]
+[Collection(RedisCollection.Name)]
 public sealed class GeoIndexClusterTests(GeoIndexCluster geo) : IAsyncLifetime
 {
     private static readonly GeoPoint Lisbon = new(38.7223, -9.1393);

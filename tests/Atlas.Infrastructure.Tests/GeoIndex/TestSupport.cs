@@ -2,9 +2,12 @@ using System.Diagnostics;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
-/// <summary>The geo index store tests on the test Redis share one collection.</summary>
+/// <summary>
+/// The geo index tests on the test Redis share one collection and its cluster: they run one at a time, so that a test
+/// counting the server's script calls sees only its own, and a cluster's shards do not compete with them.
+/// </summary>
 [CollectionDefinition(Name)]
-public sealed class RedisCollection
+public sealed class RedisCollection : ICollectionFixture<GeoIndexCluster>
 {
     public const string Name = "redis";
 }
