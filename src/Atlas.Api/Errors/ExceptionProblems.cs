@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Atlas.Grains.Common;
 using Atlas.Grains.Drivers;
@@ -90,7 +91,10 @@ public static class ExceptionProblems
         SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or LimitExceededException
             or ConnectionFailedException or TimeoutException or InconsistentStateException
             or StorageUnavailableException or LedgerUnavailableException or GeoIndexStoreUnavailableException
-            or RideHistoryUnavailableException or StreamUnavailableException =>
+            or RideHistoryUnavailableException or StreamUnavailableException
+            // Orleans' ADO.NET providers (grain state and reminders on PostgreSQL) let the driver's exception through:
+            // a lost connection, a timeout or a server going down says so with IsTransient.
+            or DbException { IsTransient: true } =>
             new ApiProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable",
                 "The platform could not complete the request right now; retry after the indicated delay.")
             {

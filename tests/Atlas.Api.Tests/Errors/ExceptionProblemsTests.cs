@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net.Sockets;
 using System.Text.Json;
 using Atlas.Api.Errors;
 using Atlas.Grains.Drivers;
@@ -9,6 +10,7 @@ using Atlas.Hosting.CallChains;
 using Atlas.Infrastructure;
 using Atlas.Infrastructure.Ledger;
 using Microsoft.AspNetCore.Http;
+using Npgsql;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -45,6 +47,10 @@ public sealed class ExceptionProblemsTests
         // A subclass of OrleansException is itself the cause, not a wrapper.
         { new SiloUnavailableException("gone", new InvalidOperationException("inner")), 503, "unavailable" },
         { new LedgerUnavailableException("ledger down", "SQLite ledger"), 503, "unavailable" },
+        // Orleans' ADO.NET grain storage on PostgreSQL: the driver's exception inside Orleans' wrapper.
+        { new OrleansException("Error from storage provider AdoNetGrainStorage", new NpgsqlException("Exception while reading from stream", new TimeoutException())), 503, "unavailable" },
+        { new OrleansException("Error from storage provider AdoNetGrainStorage", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))), 503, "unavailable" },
+        { new OrleansException("Error from storage provider AdoNetGrainStorage", new NpgsqlException("syntax error")), 500, "internal" },
         { new CallCycleException(ImmutableArray.Create("order/r1.IOrderGrain.Accept", "driver/d1.IDriverGrain.Claim", "order/r1.IOrderGrain.Get")), 500, "internal" },
         { new LocationInFutureException("d", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow), 400, "validation" },
         { new JsonException("bad", "$.pickup_lat", 0, 5), 400, "validation" },
