@@ -142,7 +142,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<IS
         {
             if (etag is null)
             {
-                // Nothing was ever stored as far as the grain knows: true if the file agrees, a conflict otherwise.
+                // The grain saw no row: nothing to clear if there is none, a conflict if another activation wrote one since.
                 var stored = await StoredVersionAsync(connection, transaction, stateName, grainId, ct);
                 return stored is null ? (long?)null : throw Conflict("clearing", stateName, grainId, stored, etag);
             }
