@@ -13,7 +13,8 @@ namespace Atlas.Infrastructure.Tests.Clusters;
 /// and reminders — plus the stores a test puts under test, registered on each silo's services by
 /// <paramref name="configureSilo"/> (shared instances are captured by the lambda, so every silo sees the same one, as a
 /// database would be shared). <paramref name="settings"/> are configuration keys the silos bind as production binds
-/// appsettings.json (e.g. <c>GeoIndex:FlushInterval</c>).
+/// appsettings.json (e.g. <c>GeoIndex:FlushInterval</c>). <paramref name="storage"/> replaces the memory storage (e.g.
+/// <c>UseAtlasSqliteStorage</c>, the embedded platform's).
 /// </summary>
 public sealed class AtlasTestCluster : IAsyncDisposable
 {
@@ -34,7 +35,7 @@ public sealed class AtlasTestCluster : IAsyncDisposable
     public IReadOnlyList<InProcessSiloHandle> Silos => Cluster.Silos;
 
     internal static async Task<AtlasTestCluster> StartAsync(short silos, Action<ISiloBuilder> configureSilo,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<ISiloBuilder>? storage = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
@@ -47,7 +48,7 @@ public sealed class AtlasTestCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddAtlasSilo(silo.Configuration);
-            silo.UseAtlasMemoryStorage();
+            (storage ?? (s => s.UseAtlasMemoryStorage()))(silo);
             configureSilo(silo);
         });
         // WaitForLivenessToStabilizeAsync bounds its wait by the client's membership options (Orleans' defaults: 65 s

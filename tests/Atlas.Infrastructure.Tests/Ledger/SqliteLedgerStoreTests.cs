@@ -1,5 +1,6 @@
 using Atlas.Infrastructure.Sqlite;
 using Atlas.Grains.Monetary;
+using Atlas.Hosting.Silos;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
 using Atlas.Infrastructure.Tests.Clusters;
@@ -76,7 +77,7 @@ public sealed class SqliteLedgerStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task The_embedded_ledger_keeps_the_wallets_in_its_file_across_a_silo_restart()
+    public async Task The_embedded_platform_keeps_grain_state_reminders_and_wallets_in_one_file_across_a_restart()
     {
         var path = _folder.File();
         await using (var before = await StartSiloAsync(path))
@@ -96,7 +97,7 @@ public sealed class SqliteLedgerStoreTests : IDisposable
         var tables = await after.Silos[0].ServiceProvider.GetRequiredService<SqliteDatabases>().Get(path).ReadAsync(async (connection, token) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "select name from sqlite_master where type = 'table' and name in ('wallets', 'ledger_entries', 'ledger_movements') order by name";
+            command.CommandText = "select name from sqlite_master where type = 'table' and name in ('orleans_grain_state', 'orleans_reminders', 'wallets') order by name";
             var names = new List<string>();
             await using var reader = await command.ExecuteReaderAsync(token);
             while (await reader.ReadAsync(token))
@@ -105,15 +106,12 @@ public sealed class SqliteLedgerStoreTests : IDisposable
             }
             return names;
         });
-        Assert.Equal(["ledger_entries", "ledger_movements", "wallets"], tables);
+        Assert.Equal(["orleans_grain_state", "orleans_reminders", "wallets"], tables);
     }
 
-    /// <summary>
-    /// One silo with the ledger in the file (<c>AddSqliteLedger</c>). Grain state and reminders stay in memory here: the
-    /// embedded platform's SQLite grain storage and reminders (<c>UseAtlasSqliteStorage</c>) are tested with their provider.
-    /// </summary>
+    /// <summary>One silo of the embedded platform: grain state, reminders and the ledger in the file (<c>UseAtlasSqliteStorage</c>).</summary>
     private static Task<AtlasTestCluster> StartSiloAsync(string path) =>
-        AtlasTestCluster.StartAsync(1, silo => silo.Services.AddSqliteLedger(path));
+        AtlasTestCluster.StartAsync(1, _ => { }, storage: silo => silo.UseAtlasSqliteStorage(path));
 
     public void Dispose() => _folder.Dispose();
 }
