@@ -7,6 +7,7 @@ using Atlas.Api.Rides;
 using Atlas.Api.Validation;
 using Atlas.Api.Wallets;
 using Atlas.Grains.Drivers;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
@@ -70,24 +71,26 @@ public static class AdminApi
         [FromQuery] string? @long,
         [FromQuery(Name = "radius_m")] string? radiusMeters,
         [FromQuery(Name = "vehicle_type")] string? vehicleType,
+        [FromQuery] string? city,
         [FromQuery] string? limit,
         IGrainFactory grains,
         IOptions<GeoIndexOptions> index,
         IOptions<DriverOptions> drivers,
+        MarketCatalog markets,
         TimeProvider time)
     {
         var errors = new RequestErrors();
         var latitude = errors.QueryNumber("lat", lat, GeoPoint.MinLatitude, GeoPoint.MaxLatitude);
         var longitude = errors.QueryNumber("long", @long, GeoPoint.MinLongitude, GeoPoint.MaxLongitude);
         var radius = radiusMeters is null ? 5000 : errors.QueryNumber("radius_m", radiusMeters, 1, MaxRadiusMeters);
-        var vehicle = errors.Vehicle("vehicle_type", vehicleType, VehicleType.Economy);
+        var vehicle = errors.VehicleClass("vehicle_type", vehicleType, errors.City("city", city, markets));
         var count = errors.Int("limit", limit, 10, 1, 100);
         if (errors.Any)
         {
             return Problems.Validation(errors.ToDictionary());
         }
         var search = new DriverSearch(grains, index.Value);
-        var found = await search.FindNearestAsync(new GeoPoint(latitude, longitude), vehicle, count,
+        var found = await search.FindNearestAsync(new GeoPoint(latitude, longitude), vehicle!, count,
             time.GetUtcNow() - drivers.Value.FreshnessWindow, new RadiusSteps([radius]));
         return TypedResults.Ok(new NearbyDrivers(found.Select(n => new NearbyDriver(n.Id, Position.From(n.Location), Math.Round(n.DistanceMeters, 1), n.LastSeen)).ToArray()));
     }
