@@ -123,7 +123,7 @@ public sealed class IngestScenario : IScenario
             var bestNaive = results[1].MaxBy(p => p.UpdatesPerSecond)!;
             var ratio = best.UpdatesPerSecond / bestNaive.UpdatesPerSecond;
 
-            report.Atlas.Add("how", $"IDriverGrain.UpdateLocation ({InFlight} in flight) on an embedded silo -> one-way IGeoIndexGrain.Upsert -> batched Lua writes to Redis; timed until Redis holds every driver's last position");
+            report.Atlas.Add("how", $"IDriverGrain.UpdateLocation ({InFlight} in flight) on an embedded Orleans silo (AddAtlasSilo) -> one-way IGeoIndexGrain.Upsert -> batched Lua writes to Redis; timed until Redis holds every driver's last position");
             report.Atlas["updates_per_s"] = BenchReport.Figure(best.UpdatesPerSecond);
             report.Atlas["updates_per_s_by_pass"] = PerPass(results[0]);
             report.Atlas["acknowledged_s"] = BenchReport.Figure(best.Acknowledged!.Value.TotalSeconds);

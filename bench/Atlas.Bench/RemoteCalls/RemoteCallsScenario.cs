@@ -2,25 +2,24 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using Atlas.Actors;
-using Atlas.Actors.Client;
-using Atlas.Actors.Membership;
-using Atlas.Actors.Messaging;
-using Atlas.Actors.Messaging.Tcp;
-using Atlas.Actors.Redis;
-using Atlas.Actors.Serialization;
 using Atlas.Bench.Baselines;
 using Atlas.Bench.Children;
 using Atlas.Bench.Harness;
-using Microsoft.Extensions.Logging.Abstractions;
+using Atlas.Bench.Silos;
+using Atlas.Hosting.Clients;
+using Atlas.Hosting.Clustering;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 
 namespace Atlas.Bench.RemoteCalls;
 
 /// <summary>
-/// Remote grain calls: this process is a cluster client calling <see cref="IRemoteBenchGrain.Echo"/> on 10,000 grains
-/// spread over two silo child processes (TCP on loopback, Redis membership), 1,000 concurrent callers; against a raw
-/// TCP request/response echo (two <see cref="EchoServer"/> child processes, one connection to each, the same framing
-/// and frame sizes, no runtime) in the same run.
+/// Remote grain calls: this process is an Orleans cluster client (<c>UseAtlasRedisClustering</c>, <c>AddAtlasClient</c>)
+/// calling <see cref="IRemoteBenchGrain.Echo"/> on 10,000 grains spread over two Orleans silo child processes
+/// (<see cref="RemoteSiloChild"/>: TCP on loopback, Redis membership, memory storage), 1,000 concurrent callers; against
+/// a raw TCP request/response echo (two <see cref="EchoServer"/> child processes, one connection to each, frames as
+/// long on the wire as Orleans's, no runtime) in the same run.
 /// </summary>
 public sealed class RemoteCallsScenario : IScenario
 {
@@ -53,14 +52,15 @@ public sealed class RemoteCallsScenario : IScenario
 
         var silos = new List<BenchChild>();
         var echoes = new List<BenchChild>();
-        ClusterClient? client = null;
+        IHost? client = null;
         var echoClients = new List<EchoClient>();
         try
         {
             var started = Stopwatch.StartNew();
             foreach (var port in siloPorts)
             {
-                silos.Add(BenchChild.Start($"silo:{port}", RemoteSiloChild.Command, "--port", Text(port), "--cluster", cluster, "--redis", services.Redis));
+                silos.Add(BenchChild.Start($"silo:{port}", RemoteSiloChild.Command,
+                    "--port", Text(port), "--gateway", Text(BenchChild.FreePort()), "--cluster", cluster, "--redis", services.Redis));
             }
             foreach (var port in echoPorts)
             {
@@ -69,8 +69,9 @@ public sealed class RemoteCallsScenario : IScenario
             await Task.WhenAll(silos.Concat(echoes).Select(c => c.WaitUntilReadyAsync(StartTimeout)));
             log.Progress($"children ready in {started.Elapsed.TotalSeconds:0.0} s");
 
-            client = await ConnectClientAsync(cluster, services.Redis, new TcpTransport(), ServerCount);
-            var grains = Enumerable.Range(0, GrainCount).Select(k => client.GrainFactory.GetGrain<IRemoteBenchGrain>(k)).ToArray();
+            client = await ConnectClientAsync(cluster, services.Redis);
+            var factory = client.Services.GetRequiredService<IClusterClient>();
+            var grains = Enumerable.Range(0, GrainCount).Select(k => factory.GetGrain<IRemoteBenchGrain>(k)).ToArray();
 
             // Activation, and where each grain lives: the baseline sends each key to the same server index.
             var hostPorts = await Task.WhenAll(grains.Select(g => g.SiloPort().AsTask()));
@@ -82,12 +83,13 @@ public sealed class RemoteCallsScenario : IScenario
             var share = Enumerable.Range(0, ServerCount).Select(s => serverOf.Count(x => x == s) / (double)GrainCount).ToArray();
             log.Progress($"activated {GrainCount:N0} grains in {started.Elapsed.TotalSeconds:0.0} s; share per silo {string.Join(" / ", share.Select(s => s.ToString("P1", CultureInfo.InvariantCulture)))}");
 
-            // Atlas's real frame sizes for this call, measured on a separate client (the timed one is not wrapped).
-            var (requestPayload, responsePayload) = await MeasureFramesAsync(cluster, services.Redis);
-            var baselineRequest = Math.Max(EchoFrames.MinimumRequestPayload, (int)Math.Round(requestPayload));
-            var baselineResponse = Math.Max(EchoFrames.MinimumResponsePayload, (int)Math.Round(responsePayload));
+            // Orleans's real message sizes for this call, from its own instruments on this client.
+            var (requestBytes, responseBytes) = await MeasureMessagesAsync(grains);
+            var baselineRequest = Math.Max(EchoFrames.MinimumRequestPayload, (int)Math.Round(requestBytes) + MessageSizeMeter.OrleansLengthPrefix - 4);
+            var baselineResponse = Math.Max(EchoFrames.MinimumResponsePayload, (int)Math.Round(responseBytes) + MessageSizeMeter.OrleansLengthPrefix - 4);
             log.Progress(string.Create(CultureInfo.InvariantCulture,
-                $"atlas frames (payload after the 4-byte length): request {requestPayload:0.0} B, response {responsePayload:0.0} B (mean over all keys); baseline frames: {baselineRequest} B / {baselineResponse} B"));
+                $"orleans messages (headers + body, after the 8-byte length prefix): request {requestBytes:0.0} B, response {responseBytes:0.0} B (mean over all keys); " +
+                $"baseline payloads (after a 4-byte length): {baselineRequest} B / {baselineResponse} B, the same bytes on the wire"));
 
             foreach (var port in echoPorts)
             {
@@ -139,12 +141,14 @@ public sealed class RemoteCallsScenario : IScenario
             report.Details["grain_share_per_silo"] = new JsonArray([.. share.Select(s => BenchReport.Figure(s))]);
             report.Details["frames"] = new JsonObject
             {
-                ["length_prefix_bytes"] = 4,
-                ["atlas_request_payload_bytes"] = BenchReport.Figure(requestPayload),
-                ["atlas_response_payload_bytes"] = BenchReport.Figure(responsePayload),
+                ["atlas_request_bytes"] = BenchReport.Figure(requestBytes),
+                ["atlas_response_bytes"] = BenchReport.Figure(responseBytes),
+                ["atlas_length_prefix_bytes"] = MessageSizeMeter.OrleansLengthPrefix,
                 ["baseline_request_payload_bytes"] = baselineRequest,
                 ["baseline_response_payload_bytes"] = baselineResponse,
-                ["note"] = "payload = frame after its 4-byte length prefix; Atlas's are means over the 10,000 keys (their decimal length varies), measured on the wire",
+                ["baseline_length_prefix_bytes"] = 4,
+                ["note"] = "atlas_*_bytes: Orleans message headers + body as its orleans-messaging-{sent,received}-messages-size instruments record them on the client, " +
+                           "means over the 10,000 keys; the baseline's frames are as long on the wire (payload = headers + body + 8 - 4)",
             };
             report.Details["cpu"] = "client_cpu_us_per_call: this process's CPU time ÷ calls; server_cpu_us_per_call: the server children's CPU time (sum) ÷ calls; both over the measured window";
             report.Details["figures"] = "calls_per_s, p50_us, p99_us and CPU figures are medians over rounds";
@@ -161,65 +165,58 @@ public sealed class RemoteCallsScenario : IScenario
             }
             if (client is not null)
             {
-                await client.DisposeAsync();
+                await client.StopAsync();
+                client.Dispose();
             }
             await Task.WhenAll(silos.Concat(echoes).Select(c => c.DisposeAsync().AsTask()));
             await RemoveMembershipRowsAsync(cluster, services.Redis, log);
         }
     }
 
-    /// <summary>Each run is a cluster of its own: its silos' rows (dead once they left) are removed from Redis afterwards.</summary>
+    /// <summary>Each run is a cluster of its own: its membership table (one Redis hash, its silos dead once they left) is deleted afterwards.</summary>
     private static async Task RemoveMembershipRowsAsync(string cluster, string redis, BenchLog log)
     {
         try
         {
-            await using var table = RedisMembershipTable.ForClient(new ClientOptions { ClusterId = cluster }, redis);
-            await table.CleanupDefunctEntriesAsync(DateTime.UtcNow.AddMinutes(1));
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
+            // Orleans's Redis membership key: "{ServiceId}/members/{ClusterId}"; UseAtlasRedisClustering sets both to the cluster id.
+            await connection.GetDatabase().KeyDeleteAsync($"{cluster}/members/{cluster}");
         }
-        catch (Exception exception) when (exception is MembershipTableUnavailableException or TimeoutException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            log.Progress($"the membership rows of cluster {cluster} stay in Redis: {exception.Message}");
+            log.Progress($"the membership table of cluster {cluster} stays in Redis: {exception.Message}");
         }
     }
 
-    private static async Task<ClusterClient> ConnectClientAsync(string cluster, string redis, ITransport transport, int silos)
+    /// <summary>An Orleans client as Atlas's API runs in client mode: Redis membership (it finds the gateways there), AddAtlasClient.</summary>
+    private static async Task<IHost> ConnectClientAsync(string cluster, string redis)
     {
-        var options = new ClientOptions { ClusterId = cluster };
-        var client = new ClusterClient(options, new MessagingOptions(), new SerializationOptions(),
-            RedisMembershipTable.ForClient(options, redis), transport, NullLoggerFactory.Instance);
-        await client.ConnectAsync();
-        var deadline = Stopwatch.StartNew();
-        while (client.View.ActiveSilos.Count < silos)
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            if (deadline.Elapsed > StartTimeout)
-            {
-                throw new TimeoutException($"The client sees {client.View.ActiveSilos.Count} active silo(s), not {silos}.");
-            }
-            await Task.Delay(100);
-        }
-        return client;
+            DisableDefaults = true,
+            EnvironmentName = Environments.Production,
+            Configuration = new Microsoft.Extensions.Configuration.ConfigurationManager(),
+        });
+        BenchLogging.Configure(builder.Logging);
+        builder.UseOrleansClient(client => client.UseAtlasRedisClustering(redis, cluster).AddAtlasClient(builder.Configuration));
+        var host = builder.Build();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await host.StartAsync(timeout.Token);
+        return host;
     }
 
-    private static async Task<(double Request, double Response)> MeasureFramesAsync(string cluster, string redis)
+    /// <summary>Mean request and response message sizes of one Echo call per key, read from Orleans's instruments.</summary>
+    private static async Task<(double Request, double Response)> MeasureMessagesAsync(IRemoteBenchGrain[] grains)
     {
-        var meter = new FrameMeter(new TcpTransport());
-        var client = await ConnectClientAsync(cluster, redis, meter, ServerCount);
-        try
+        using var meter = new MessageSizeMeter();
+        await grains[0].Echo(0);
+        meter.Reset();
+        await Task.WhenAll(grains.Select((g, k) => g.Echo(k).AsTask()));
+        if (meter.Requests != GrainCount || meter.Responses != GrainCount)
         {
-            var grains = Enumerable.Range(0, GrainCount).Select(k => client.GrainFactory.GetGrain<IRemoteBenchGrain>(k)).ToArray();
-            await grains[0].Echo(0); // the connections are open
-            meter.Reset();
-            await Task.WhenAll(grains.Select((g, k) => g.Echo(k).AsTask()));
-            if (meter.SentFrames != GrainCount || meter.ReceivedFrames < GrainCount)
-            {
-                throw new InvalidOperationException($"The frame meter saw {meter.SentFrames} requests and {meter.ReceivedFrames} responses for {GrainCount} calls.");
-            }
-            return (meter.MeanSentPayload, meter.MeanReceivedPayload);
+            throw new InvalidOperationException($"Orleans's instruments saw {meter.Requests} requests and {meter.Responses} responses for {GrainCount} calls.");
         }
-        finally
-        {
-            await client.DisposeAsync();
-        }
+        return (meter.MeanRequestBytes, meter.MeanResponseBytes);
     }
 
     /// <summary>Both systems answer what they were asked (the echo is not blind).</summary>
