@@ -21,8 +21,10 @@ public sealed class LocalEchoGrain : Grain, ILocalEchoGrain
 }
 
 /// <summary>
-/// The same echo on a <c>[StatelessWorker]</c>: the gateway that receives a call runs it on a local worker activation,
-/// with no grain directory entry and no forwarding (fits grains without state of their own: lookups, validation, fan-out).
+/// The same echo on a <c>[StatelessWorker]</c>, called with one key as such grains are (a stateless front: lookups,
+/// validation, fan-out): the gateway that receives a call runs it on a local worker activation, with no grain directory
+/// entry and no forwarding. Orleans marks a stateless worker's calls unordered, so the client sends each one to any gateway
+/// (not through the one gateway its grain id maps to) and both silos share the load.
 /// </summary>
 [Alias("bench.remote.stateless")]
 public interface IStatelessEchoGrain : IGrainWithIntegerKey
