@@ -20,8 +20,11 @@ public sealed class CallsScenario : IScenario
     private const int GrainCount = 10_000;
     private const int ConcurrentCallers = 1_000;
 
-    /// <summary>Throughput ratio Atlas ÷ Channel mailbox, concurrent case: what Orleans reaches here, with a margin (see the README).</summary>
-    private const double ThroughputRatioTarget = 0.2;
+    /// <summary>
+    /// Throughput ratio Atlas ÷ Channel mailbox, concurrent case: Orleans without filters reaches ~0.2–0.25 here, with
+    /// AddAtlasSilo's filters ~0.17; the target leaves a margin for a shared machine's noise (see the README).
+    /// </summary>
+    private const double ThroughputRatioTarget = 0.12;
 
     /// <summary>
     /// Bytes allocated per call, either case, as production runs (filters on): Orleans allocates ~850 B per local call
@@ -42,7 +45,8 @@ public sealed class CallsScenario : IScenario
         var rounds = settings.RoundsOr(quick: 5, full: 9);
         var window = settings.Period(TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(3));
         var ramp = settings.Period(TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.5));
-        var warmUp = settings.Period(TimeSpan.FromSeconds(0.6), TimeSpan.FromSeconds(3));
+        // Tiered JIT: the first system's warm-up compiles most of what the other silos run too.
+        var warmUp = settings.Period(TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3));
         var allocationWindow = settings.Period(TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(2));
 
         var clock = Stopwatch.StartNew();
@@ -83,10 +87,10 @@ public sealed class CallsScenario : IScenario
         foreach (var shape in shapes)
         {
             (string Name, CallTarget Target)[] all = [.. shape.Systems, ("baseline", shape.Baseline)];
-            log.Progress($"{shape.Name}: {shape.Callers:N0} caller(s); warm-up {warmUp.TotalSeconds:0.#} s each");
-            foreach (var (_, target) in all)
+            log.Progress($"{shape.Name}: {shape.Callers:N0} caller(s); warm-up {warmUp.TotalSeconds:0.#} s for the first system, {warmUp.TotalSeconds / 3:0.#} s for each other");
+            for (var s = 0; s < all.Length; s++)
             {
-                await LoadGenerator.RunAsync(new LoadSpec(shape.Callers, warmUp, ramp, RecordLatency: false), target);
+                await LoadGenerator.RunAsync(new LoadSpec(shape.Callers, s == 0 ? warmUp : warmUp / 3, ramp, RecordLatency: false), all[s].Target);
             }
 
             var results = await Rounds.AlternateAsync(rounds, log, shape.Name,
