@@ -39,7 +39,7 @@ public sealed class HttpScenario : IScenario
     {
         var rounds = settings.RoundsOr(quick: 2, full: 4);
         var warmUp = settings.Period(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
-        var window = settings.Period(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
+        var window = settings.Period(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(8));
         var ramp = settings.Period(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(0.5));
         var perConnection = settings.Quick ? QuickDriversPerConnection : DriversPerConnection;
         var drivers = Connections * perConnection;

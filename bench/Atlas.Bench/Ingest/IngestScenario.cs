@@ -39,8 +39,8 @@ public sealed class IngestScenario : IScenario
     public async Task RunAsync(BenchSettings settings, BenchLog log, BenchReport report)
     {
         var passes = settings.RoundsOr(quick: 2, full: 2);
-        // Quick: 20,000 drivers; bringing each online (registered, located, online: two grain-state writes) is most of the set-up.
-        var drivers = settings.Quick ? 20_000 : 100_000;
+        // Quick: 15,000 drivers; bringing each online (registered, located, online: two grain-state writes) is most of the set-up.
+        var drivers = settings.Quick ? 15_000 : 100_000;
         var perPass = drivers * UpdatesPerDriverAndPass;
         var updates = perPass * passes;
         var runId = Guid.NewGuid().ToString("N")[..8];
