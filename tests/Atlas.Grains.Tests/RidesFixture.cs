@@ -27,7 +27,11 @@ public sealed class RidesFixture : IAsyncLifetime
     /// <summary>The ledger as the silos see it: a gate in front of <see cref="Ledger"/> that a test can close for one wallet.</summary>
     public GatedLedgerStore LedgerGate { get; }
 
+    /// <summary>The geo index, as stored.</summary>
     public InMemoryGeoIndexStore Index { get; } = new();
+
+    /// <summary>The geo index as the silos see it: <see cref="Index"/>, with loads that a test can make fail.</summary>
+    public FlakyGeoIndexStore IndexGate { get; }
 
     public FlakyRideEventSink Events { get; } = new();
 
@@ -35,7 +39,11 @@ public sealed class RidesFixture : IAsyncLifetime
 
     public IGrainFactory GrainFactory => Cluster.Client;
 
-    public RidesFixture() => LedgerGate = new GatedLedgerStore(Ledger);
+    public RidesFixture()
+    {
+        LedgerGate = new GatedLedgerStore(Ledger);
+        IndexGate = new FlakyGeoIndexStore(Index);
+    }
 
     /// <summary>The silos the cluster starts with (and is brought back to after a test killed one).</summary>
     public const short Silos = 2;
@@ -48,7 +56,7 @@ public sealed class RidesFixture : IAsyncLifetime
         _cluster = await AtlasTestClusters.StartAsync(Silos, settings, services =>
         {
             services.AddSingleton<ILedgerStore>(LedgerGate);
-            services.AddSingleton<IGeoIndexStore>(Index);
+            services.AddSingleton<IGeoIndexStore>(IndexGate);
             services.AddSingleton<IRideEventSink>(Events);
         });
     }
@@ -204,4 +212,23 @@ public sealed class FlakyRideEventSink : IRideEventSink
         Interlocked.Decrement(ref _failuresLeft) >= 0
             ? throw new IOException("the event stream is unavailable (test)")
             : _inner.PublishAsync(events, cancellationToken);
+}
+
+/// <summary>A geo index store whose loads can be made to fail, as when the index's server is unreachable.</summary>
+public sealed class FlakyGeoIndexStore(InMemoryGeoIndexStore inner) : IGeoIndexStore
+{
+    private volatile bool _loadsFail;
+
+    /// <summary>Whether shards that activate now fail to load their entries.</summary>
+    public bool LoadsFail
+    {
+        get => _loadsFail;
+        set => _loadsFail = value;
+    }
+
+    public Task<IReadOnlyList<GeoCandidate>> LoadAsync(string shard, CancellationToken cancellationToken = default) =>
+        _loadsFail ? throw new IOException("the geo index store is unavailable (test)") : inner.LoadAsync(shard, cancellationToken);
+
+    public Task<bool> WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, CancellationToken cancellationToken = default) =>
+        inner.WriteAsync(shard, upserts, removals, cancellationToken);
 }

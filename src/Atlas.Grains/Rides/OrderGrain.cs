@@ -104,7 +104,14 @@ public sealed partial class OrderGrain(
         }
         if (Ride.DriverRequested)
         {
-            return View(); // already searching or offering
+            if (Ride.Offer is null)
+            {
+                // Requested, yet neither offered nor closed: the search failed part-way (a call failed, or the silo died
+                // under it) and this is the caller's retry. Search again now rather than at the dispatch reminder's next
+                // tick, which a silo that died as it registered the reminder can delay to Orleans' next reminder-table read.
+                await DispatchNextAsync();
+            }
+            return View(); // already offering
         }
 
         var hold = Ride.Estimate + Ride.Estimate.ShareInBasisPoints(_dispatch.HoldMarginBasisPoints);
