@@ -56,6 +56,7 @@ public static class AtlasTestClusters
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var builder = new InProcessTestClusterBuilder(1);
+        // ATLAS_TEST_LOGS=1: each silo and the client log to a file under logs/ beside the test assembly (for a failure's story).
         builder.Options.ConfigureFileLogging = Environment.GetEnvironmentVariable("ATLAS_TEST_LOGS") == "1";
         // AddAtlasSilo registers the distributed grain directory; without this flag the test cluster would register
         // its own in-process directory as the default after it, and the tests would not run on production's directory.

@@ -54,7 +54,11 @@ public sealed class BackstopFixture : IAsyncLifetime
 /// survivor, which then expires the offer at its deadline. What survives the kill is what a database would hold: the
 /// grain state and the reminder table (Orleans' in-memory versions are grains, kept on the silo that is not killed —
 /// see <see cref="StoresOnOldestSiloResolver"/>; killing their silo would lose every reminder, which this test does not claim
-/// to survive). Runs in the rides collection, so that no other cluster competes for the machine while it is timed.
+/// to survive). The reminder is registered well before the kill: one registered as its silo dies can reach the table
+/// after the survivor read it, and then waits for Orleans' next read of the table (<c>ReminderOptions.RefreshReminderListPeriod</c>,
+/// 5 min). <c>KillSiloAsync</c> stops the silo's host without deactivating anything, but the silo still marks itself dead in
+/// the membership table, so the survivor learns of it at once: the failure detection of a real crash is not part of this
+/// test. Runs in the rides collection, so that no other cluster competes for the machine while it is timed.
 /// </summary>
 [Collection(RidesCollection.Name)]
 public sealed class OfferBackstopTests(BackstopFixture fixture) : IClassFixture<BackstopFixture>

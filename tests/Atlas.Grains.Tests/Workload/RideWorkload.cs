@@ -204,10 +204,12 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
 
     /// <summary>
     /// What a silo's death causes until it is detected: calls to or through it rejected, lost (timed out), or refused by
-    /// an activation that is no longer the writer of its state.
+    /// an activation that is no longer the writer of its state; and Orleans' in-memory reminder table, on the dying silo
+    /// that owned a reminder's range, refusing to register or remove it.
     /// </summary>
     private static bool IsTransient(Exception exception) =>
-        exception is OrleansMessageRejectionException or InconsistentStateException or TimeoutException;
+        exception is OrleansMessageRejectionException or InconsistentStateException or TimeoutException
+            or InvalidOperationException { Message: "The reminder service is not currently available." };
 
     private static async Task Retry(Func<Task> call) => await Retry(async () =>
     {
