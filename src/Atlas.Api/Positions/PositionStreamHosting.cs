@@ -35,6 +35,7 @@ public static class PositionStreamHosting
                 $"Atlas:Grpc:Port serves gRPC beside plain http:// URLs; with https or a unix socket configure Kestrel:Endpoints " +
                 $"(one of them with Protocols Http2) and set Atlas:Grpc:Port to 0.");
         }
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty); // listened to below: no "overriding address(es)" warning
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var url in urls)
