@@ -27,6 +27,10 @@ public static class AtlasTestClusters
         ["Markets:Cities:default:Dispatch"] = "offer",
         ["Markets:Cities:default:DefaultVehicleClass"] = "economy",
         ["Markets:Cities:default:Payments:Default"] = "wallet",
+        // A cash city that assigns at once, with a credit limit one motorbike ride's commission exhausts (MarketRideTests).
+        ["Markets:Cities:cashtown:Dispatch"] = "assign",
+        ["Markets:Cities:cashtown:Payments:Default"] = "cash",
+        ["Markets:Cities:cashtown:Payments:DriverCreditLimit"] = "100",
     };
 
     /// <summary>
