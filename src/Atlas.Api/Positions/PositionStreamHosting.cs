@@ -15,7 +15,9 @@ public static class PositionStreamHosting
 {
     public static WebApplicationBuilder AddAtlasPositionStream(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrpc();
+        // Unknown gRPC services get no catch-all endpoint: it would also match the REST routes ("/customer/order" has two
+        // segments like "/service/method") and turn their 405s and 415s into gRPC's 404.
+        builder.Services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
         builder.Services.AddOptions<PositionStreamOptions>().BindConfiguration(PositionStreamOptions.SectionName);
         var options = builder.Configuration.GetSection(PositionStreamOptions.SectionName).Get<PositionStreamOptions>() ?? new PositionStreamOptions();
         var configuration = builder.Configuration;

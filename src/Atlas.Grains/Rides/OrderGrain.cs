@@ -86,7 +86,7 @@ public sealed partial class OrderGrain(
                 : throw new RideAlreadyExistsException(RideId);
         }
         // The multiplier shown in the estimate is the one the ride keeps: the rider never pays one they were not shown.
-        var surge = city.Surge.Enabled ? await SurgeCell(city.Name, request.Pickup).Quote() : null;
+        var surge = city.Surge.Enabled ? await QuoteSurgeAsync(city.Name, request.Pickup) : null;
         var multiplier = surge?.MultiplierBasisPoints ?? SurgeMultiplier.None;
         var quote = FareCalculator.EstimateTrip(vehicleClass.Fare, request.Pickup, request.Dropoff, markets.AverageSpeedKmh);
         var estimate = SurgeMultiplier.Apply(quote.Fare, multiplier);
@@ -650,6 +650,20 @@ public sealed partial class OrderGrain(
 
     private IWalletGrain WalletOf(string userId) => GrainFactory.GetGrain<IWalletGrain>(WalletIds.ForUser(userId));
 
+    /// <summary>The cell's multiplier; if the cell cannot answer, none (×1.0 is shown and kept): a surge outage never blocks an order.</summary>
+    private async Task<SurgeQuote?> QuoteSurgeAsync(string city, GeoPoint pickup)
+    {
+        try
+        {
+            return await SurgeCell(city, pickup).Quote();
+        }
+        catch (Exception exception)
+        {
+            LogSurgeUnavailable(RideId, exception);
+            return null;
+        }
+    }
+
     private ISurgeGrain SurgeCell(string city, GeoPoint pickup) =>
         GrainFactory.GetGrain<ISurgeGrain>(SurgeCells.Key(city, GeoCell.FromPoint(pickup, indexOptions.Value.CellSizeDegrees)));
 
@@ -928,6 +942,9 @@ public sealed partial class OrderGrain(
 
     [LoggerMessage(LogLevel.Information, "Ride {RideId} skipped driver {DriverId}: their wallet cannot take the commission {Commission} within the credit limit")]
     private partial void LogCreditLimitReached(string rideId, string driverId, string commission);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId}: its surge cell did not answer; quoted without surge")]
+    private partial void LogSurgeUnavailable(string rideId, Exception exception);
 
     [LoggerMessage(LogLevel.Information, "Ride {RideId} found no driver")]
     private partial void LogNoDriver(string rideId);
