@@ -25,7 +25,8 @@ public static class AtlasSiloBuilderExtensions
     /// state serializer; start-up that fails on a type without a serializer; activity propagation across grain calls;
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
     /// (<see cref="ClusterMembershipOptions"/>), <c>Atlas:Messaging</c> (<see cref="SiloMessagingOptions"/>),
-    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>).
+    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>),
+    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>).
     /// </summary>
     public static ISiloBuilder AddAtlasSilo(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -49,6 +50,7 @@ public static class AtlasSiloBuilderExtensions
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
 
         services.AddOptions<ClusterMembershipOptions>().Configure(AtlasClusterDefaults.Membership);
+        services.AddOptions<GrainDirectoryOptions>().Configure(AtlasClusterDefaults.Directory);
         if (configuration is not null)
         {
             var atlas = configuration.GetSection(SectionName);
@@ -56,6 +58,7 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<SiloMessagingOptions>().Bind(atlas.GetSection("Messaging"));
             services.AddOptions<GrainCollectionOptions>().Bind(atlas.GetSection("Collection"));
             services.AddOptions<ReminderOptions>().Bind(atlas.GetSection("Reminders"));
+            services.AddOptions<GrainDirectoryOptions>().Bind(atlas.GetSection("Directory"));
         }
 
         services.AddAtlasGrains(configuration);
