@@ -5,7 +5,8 @@ namespace Atlas.Integration.Tests.Infrastructure;
 /// <summary>What the README test command provides: the servers, and the silo host and API built beside these tests.</summary>
 public static class TestEnvironment
 {
-    public static string Postgres => TestServices.Required("ATLAS_TEST_POSTGRES");
+    /// <summary>The test PostgreSQL, with a bounded pool per process (three silos and the API share its 100 connections).</summary>
+    public static string Postgres => TestPostgresServer.ConnectionString;
 
     public static string Redis => TestRedisServer.ConnectionString;
 
@@ -21,4 +22,11 @@ public static class TestEnvironment
         var path = Path.Combine(TestServices.RepositoryRoot, "src", project, "bin", configuration, "net10.0", $"{project}.dll");
         return File.Exists(path) ? path : throw new InvalidOperationException($"{project} is not built at {path}; run `bash scripts/test.sh`.");
     }
+}
+
+/// <summary>All process tests run one at a time: they share the machine's two cores and the servers.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessCollection
+{
+    public const string Name = "processes";
 }
