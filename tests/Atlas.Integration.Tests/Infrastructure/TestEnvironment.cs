@@ -1,5 +1,8 @@
 using Atlas.Testing.Servers;
 
+// Every test here runs processes on the machine's two cores and shares the servers (some stop them): one test at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Atlas.Integration.Tests.Infrastructure;
 
 /// <summary>What the README test command provides: the servers, and the silo host and API built beside these tests.</summary>
@@ -24,9 +27,26 @@ public static class TestEnvironment
     }
 }
 
-/// <summary>All process tests run one at a time: they share the machine's two cores and the servers.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>Tests that start (and kill, freeze, stop) clusters of their own.</summary>
+[CollectionDefinition(Name)]
 public sealed class ProcessCollection
 {
     public const string Name = "processes";
+}
+
+/// <summary>Tests that leave the cluster as they found it share one: three silo processes and a client.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedClusterCollection : ICollectionFixture<SharedCluster>
+{
+    public const string Name = "shared cluster";
+}
+
+/// <summary>The cluster of <see cref="SharedClusterCollection"/>.</summary>
+public sealed class SharedCluster : IAsyncLifetime
+{
+    public ProcessCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await ProcessCluster.StartAsync(3);
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
