@@ -23,7 +23,9 @@ internal sealed partial class ApiExceptionHandler(ProblemWriter writer, ILogger<
                 LogFailed(httpContext.Request.Method, httpContext.Request.Path, exception);
                 break;
             case StatusCodes.Status503ServiceUnavailable:
-                LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+                // The cause, not Orleans' wrapper around it (whose message repeats the whole inner exception).
+                var cause = ExceptionProblems.Unwrap(exception);
+                LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, cause.GetType().Name, cause.Message);
                 break;
             default:
                 LogRefused(httpContext.Request.Method, httpContext.Request.Path, problem.Status, problem.Code, exception.Message);

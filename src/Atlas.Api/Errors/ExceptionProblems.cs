@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Atlas.Grains.Common;
 using Atlas.Grains.Drivers;
@@ -12,6 +13,7 @@ using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Ledger;
 using Atlas.Infrastructure.Streams;
 using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
 using Orleans.Storage;
 
 namespace Atlas.Api.Errors;
@@ -25,7 +27,24 @@ public static class ExceptionProblems
     /// <summary>How long clients are asked to wait after a 503 (default 2 s).</summary>
     public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(2);
 
-    public static ApiProblem Map(Exception exception) => exception switch
+    public static ApiProblem Map(Exception exception) => Classify(Unwrap(exception));
+
+    /// <summary>
+    /// Orleans wraps what a storage provider throws in a plain <see cref="OrleansException"/> (the provider's exception
+    /// inside; its own <see cref="InconsistentStateException"/> passes unwrapped), and a failed task may arrive as an
+    /// <see cref="AggregateException"/> of one: the cause is what decides the answer.
+    /// </summary>
+    internal static Exception Unwrap(Exception exception)
+    {
+        while (exception.InnerException is { } inner &&
+               (exception.GetType() == typeof(OrleansException) || exception is AggregateException { InnerExceptions.Count: 1 }))
+        {
+            exception = inner;
+        }
+        return exception;
+    }
+
+    private static ApiProblem Classify(Exception exception) => exception switch
     {
         RequestValidationException validation => ApiProblem.Validation(validation.Errors),
         BadHttpRequestException bad => FromBadRequest(bad),
@@ -67,9 +86,15 @@ public static class ExceptionProblems
         // Grains validate their arguments; what the API passed the edge checks but a grain refused is still bad input.
         ArgumentException e => new ApiProblem(StatusCodes.Status400BadRequest, "invalid-argument", "Invalid argument", e.Message),
 
-        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or InconsistentStateException
+        // What a retry may cure: no silo (stopped, dead, unreachable, overloaded), a response timeout (Orleans throws
+        // TimeoutException after SiloMessagingOptions.ResponseTimeout), a write that lost an ETag race, a store down.
+        SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or LimitExceededException
+            or ConnectionFailedException or TimeoutException or InconsistentStateException
             or StorageUnavailableException or LedgerUnavailableException or GeoIndexStoreUnavailableException
-            or RideHistoryUnavailableException or StreamUnavailableException =>
+            or RideHistoryUnavailableException or StreamUnavailableException
+            // Orleans' ADO.NET providers (grain state and reminders on PostgreSQL) let the driver's exception through:
+            // a lost connection, a timeout or a server going down says so with IsTransient.
+            or DbException { IsTransient: true } =>
             new ApiProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable",
                 "The platform could not complete the request right now; retry after the indicated delay.")
             {

@@ -5,6 +5,7 @@ using Atlas.Hosting.Silos;
 using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
+using Atlas.Infrastructure.Sqlite;
 using Atlas.Infrastructure.Streams;
 
 namespace Atlas.Api.Hosting;
@@ -12,12 +13,16 @@ namespace Atlas.Api.Hosting;
 /// <summary>
 /// Where the grains run and what they store on, chosen by configuration — the one place that wires the platform:
 /// <c>Atlas:Mode</c> (<c>embedded</c> | <c>client</c>), <c>Atlas:DataPath</c>, <c>Atlas:ClusterId</c>,
-/// <c>ConnectionStrings:Postgres</c>, <c>ConnectionStrings:Redis</c>.
+/// <c>ConnectionStrings:Postgres</c>, <c>ConnectionStrings:Redis</c>; the embedded silo's ports <c>Atlas:Silo</c> (silo
+/// port 11111, no gateway) and its SQLite file's settings <c>Atlas:Sqlite</c>.
 /// </summary>
 public static class PlatformComposition
 {
     public const string PostgresConnectionName = "Postgres";
     public const string RedisConnectionName = "Redis";
+
+    /// <summary>The embedded platform's SQLite settings (<see cref="SqliteOptions"/>).</summary>
+    public const string SqliteSectionName = "Atlas:Sqlite";
 
     /// <summary>The embedded platform's database file, under <see cref="PlatformOptions.DataPath"/>.</summary>
     public const string DatabaseFileName = "atlas.db";
@@ -62,6 +67,8 @@ public static class PlatformComposition
             else
             {
                 silo.UseAtlasSqliteStorage(plan.DatabasePath);
+                // The file's busy timeout and durability (Atlas:Sqlite:BusyTimeout, Atlas:Sqlite:Synchronous).
+                silo.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteSectionName);
             }
             if (plan.RedisConnectionString is { } redis)
             {

@@ -5,6 +5,9 @@ public sealed class MetricsOptions
 {
     public const string SectionName = "Metrics";
 
-    /// <summary>Meters whose instruments are exported (default: <c>Atlas.Api</c>, <c>Atlas.Actors</c>, <c>Atlas.Rides</c>).</summary>
-    public string[] Meters { get; set; } = [HttpMetrics.MeterName, "Atlas.Actors", Grains.Rides.RideMetrics.MeterName];
+    /// <summary>Orleans' own meter: grain calls, activations, messaging, storage and reminder latencies of the silo.</summary>
+    public const string OrleansMeterName = "Microsoft.Orleans";
+
+    /// <summary>Meters whose instruments are exported (default: <c>Atlas.Api</c>, <c>Microsoft.Orleans</c>, <c>Atlas.Rides</c>).</summary>
+    public string[] Meters { get; set; } = [HttpMetrics.MeterName, OrleansMeterName, Grains.Rides.RideMetrics.MeterName];
 }

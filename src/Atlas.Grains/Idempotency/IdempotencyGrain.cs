@@ -2,6 +2,7 @@ using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Atlas.Grains.Idempotency;
 
@@ -12,11 +13,18 @@ namespace Atlas.Grains.Idempotency;
 public sealed class IdempotencyGrain(
     [PersistentState("idempotency")] IPersistentState<IdempotencyState> state,
     IOptions<IdempotencyOptions> options,
+    IOptions<ReminderOptions> reminderOptions,
     TimeProvider time) : Grain, IIdempotencyGrain
 {
     private const string ExpiryReminder = "expire";
 
     private readonly IdempotencyOptions _options = options.Value;
+
+    // Orleans refuses reminder periods under ReminderOptions.MinimumReminderPeriod (1 min): a shorter retention is due
+    // on time and repeats at that minimum (a record read after its expiry counts as absent anyway).
+    private readonly TimeSpan _expiryPeriod = options.Value.Retention < reminderOptions.Value.MinimumReminderPeriod
+        ? reminderOptions.Value.MinimumReminderPeriod
+        : options.Value.Retention;
 
     private IdempotencyState Record => state.State;
 
@@ -36,7 +44,7 @@ public sealed class IdempotencyGrain(
             Record.ExpiresAt = Now + _options.Retention;
             Record.PendingUntil = Now + _options.PendingLease;
             // Registered before the record is stored, so no stored record is left without its expiry.
-            await this.RegisterOrUpdateReminder(ExpiryReminder, _options.Retention, _options.Retention);
+            await this.RegisterOrUpdateReminder(ExpiryReminder, _options.Retention, _expiryPeriod);
             await state.WriteStateAsync();
             return new IdempotencyDecision(IdempotencyOutcome.Started);
         }

@@ -60,7 +60,9 @@ public sealed partial class OrderGrain(
 
     // ---- Creation and dispatch ----------------------------------------------------------------------------
 
-    public async Task<RideView> Create(RideRequest request)
+    public Task<RideView> Create(RideRequest request) => GuardAsync(() => CreateCore(request));
+
+    private async Task<RideView> CreateCore(RideRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.RiderId, nameof(request.RiderId));

@@ -1,4 +1,5 @@
 using Atlas.Hosting.Storage.Postgres;
+using Atlas.Hosting.Storage.Sqlite;
 using Atlas.Infrastructure;
 using Atlas.Infrastructure.Ledger;
 using Atlas.Infrastructure.Postgres;
@@ -30,10 +31,17 @@ public static class AtlasStorageSiloBuilderExtensions
     }
 
     /// <summary>
-    /// The embedded platform: grain state, reminders and the ledger in one SQLite file (created with its folder).
+    /// The embedded platform: grain state (the default storage), reminders and the ledger in one SQLite file (created
+    /// with its folder), sharing its writer. See <see cref="SqliteGrainStorage"/> and <see cref="SqliteReminderTable"/>.
     /// </summary>
-    public static ISiloBuilder UseAtlasSqliteStorage(this ISiloBuilder silo, string databasePath) =>
-        throw new NotImplementedException("SQLite grain storage and reminders on Orleans: being written");
+    public static ISiloBuilder UseAtlasSqliteStorage(this ISiloBuilder silo, string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        silo.AddSqliteGrainStorageAsDefault(databasePath);
+        silo.UseSqliteReminderService(databasePath);
+        silo.Services.AddSqliteLedger(databasePath);
+        return silo;
+    }
 
     /// <summary>
     /// Production: grain state and reminders in PostgreSQL through Orleans' ADO.NET providers (on Atlas' own schema,

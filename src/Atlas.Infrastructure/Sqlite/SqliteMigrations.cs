@@ -14,42 +14,6 @@ public static class SqliteMigrations
     private const string CreateTableSql =
         "create table if not exists atlas_schema_migrations (id text primary key, applied_at text not null)";
 
-    /// <summary>The schema of the Atlas.Actors providers: grain state and reminders.</summary>
-    public static IReadOnlyList<SqliteMigration> Actors { get; } =
-    [
-        new("actors/0001-grain-state",
-            """
-            create table atlas_grain_state (
-                grain_type text not null,
-                grain_key text not null,
-                state_name text not null,
-                version integer not null,
-                -- The serializer's UTF-8 JSON, byte for byte (key order matters to polymorphic "$type").
-                payload blob null,
-                modified_at text not null,
-                primary key (grain_type, grain_key, state_name)
-            );
-            """),
-        new("actors/0002-reminders",
-            """
-            -- One counter for every row: an ETag is never reused, even after a reminder is removed and registered again.
-            create table atlas_counters (name text primary key, value integer not null);
-            insert into atlas_counters (name, value) values ('reminder_etag', 0);
-            create table atlas_reminders (
-                grain_type text not null,
-                grain_key text not null,
-                reminder_name text not null,
-                -- The grain's uint ring position (SQLite integers are 64-bit, so it orders as unsigned).
-                grain_hash integer not null check (grain_hash between 0 and 4294967295),
-                start_at_ticks integer not null,
-                period_ticks integer not null,
-                etag integer not null,
-                primary key (grain_type, grain_key, reminder_name)
-            );
-            create index atlas_reminders_ring on atlas_reminders (grain_hash);
-            """),
-    ];
-
     /// <summary>
     /// Applies those of <paramref name="migrations"/> not yet applied to the file, in order; returns the ids applied by
     /// this call (empty when they were all there).

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Atlas.Api.Tests.Infrastructure;
 
@@ -82,7 +81,7 @@ public sealed class EmbeddedRestartTests
 
         public static async Task<ApiProcess> StartAsync(string dataPath)
         {
-            var port = FreePort();
+            var port = ApiFactory.FreePort();
             var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
             var root = AppContext.BaseDirectory;
             while (!File.Exists(Path.Combine(root, "Atlas.sln")))
@@ -97,6 +96,8 @@ public sealed class EmbeddedRestartTests
                 WorkingDirectory = Path.GetDirectoryName(dll)!,
             };
             start.Environment["Atlas__DataPath"] = dataPath;
+            // Its own silo port: the default 11111 may be taken by another test host or a developer's dotnet run.
+            start.Environment["Atlas__Silo__Port"] = ApiFactory.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
             var process = Process.Start(start)!;
             var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}"));
             process.OutputDataReceived += (_, e) => api.Keep(e.Data);
@@ -166,13 +167,6 @@ public sealed class EmbeddedRestartTests
             }
             await _process.WaitForExitAsync();
             _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return ((IPEndPoint)probe.LocalEndPoint!).Port;
         }
     }
 }

@@ -1,12 +1,18 @@
+using System.Collections.Immutable;
+using System.Net.Sockets;
 using System.Text.Json;
-using Atlas.Actors;
-using Atlas.Actors.Persistence;
 using Atlas.Api.Errors;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
+using Atlas.Hosting.CallChains;
+using Atlas.Infrastructure;
+using Atlas.Infrastructure.Ledger;
 using Microsoft.AspNetCore.Http;
+using Npgsql;
+using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Atlas.Api.Tests.Errors;
 
@@ -29,9 +35,23 @@ public sealed class ExceptionProblemsTests
         { new InsufficientFundsException("w", Eur, Eur), 402, "insufficient-funds" },
         { new NotRideParticipantException("r", RideActor.Rider, "u"), 403, "not-ride-participant" },
         { new SiloUnavailableException("gone"), 503, "unavailable" },
-        { new GrainCallTimeoutException("slow"), 503, "unavailable" },
-        { new GrainStorageUnavailableException("down", "memory"), 503, "unavailable" },
+        { new GatewayTooBusyException(), 503, "unavailable" },
+        { new TimeoutException("Response did not arrive on time in 00:00:30"), 503, "unavailable" },
+        { new StorageUnavailableException("down"), 503, "unavailable" },
         { new InconsistentStateException("raced"), 503, "unavailable" },
+        // Orleans wraps what a storage provider throws: the cause decides.
+        { new OrleansException("Error from storage provider during WriteStateAsync", new StorageUnavailableException("down")), 503, "unavailable" },
+        { new AggregateException(new OrleansException("Error from storage provider", new StorageUnavailableException("down"))), 503, "unavailable" },
+        { new OrleansException("Error from storage provider during ReadStateAsync", new InvalidOperationException("a bug")), 500, "internal" },
+        { new OrleansException("Error from storage provider", new UnknownRideException("r")), 404, "unknown-ride" },
+        // A subclass of OrleansException is itself the cause, not a wrapper.
+        { new SiloUnavailableException("gone", new InvalidOperationException("inner")), 503, "unavailable" },
+        { new LedgerUnavailableException("ledger down", "SQLite ledger"), 503, "unavailable" },
+        // Orleans' ADO.NET grain storage on PostgreSQL: the driver's exception inside Orleans' wrapper.
+        { new OrleansException("Error from storage provider AdoNetGrainStorage", new NpgsqlException("Exception while reading from stream", new TimeoutException())), 503, "unavailable" },
+        { new OrleansException("Error from storage provider AdoNetGrainStorage", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))), 503, "unavailable" },
+        { new OrleansException("Error from storage provider AdoNetGrainStorage", new NpgsqlException("syntax error")), 500, "internal" },
+        { new CallCycleException(ImmutableArray.Create("order/r1.IOrderGrain.Accept", "driver/d1.IDriverGrain.Claim", "order/r1.IOrderGrain.Get")), 500, "internal" },
         { new LocationInFutureException("d", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow), 400, "validation" },
         { new JsonException("bad", "$.pickup_lat", 0, 5), 400, "validation" },
         { new BadHttpRequestException("too big", StatusCodes.Status413PayloadTooLarge), 413, "payload-too-large" },

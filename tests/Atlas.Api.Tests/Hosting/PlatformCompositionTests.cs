@@ -1,6 +1,6 @@
-using Atlas.Actors;
 using Atlas.Api.Hosting;
 using Atlas.Api.Tests.Infrastructure;
+using Atlas.Infrastructure;
 
 namespace Atlas.Api.Tests.Hosting;
 

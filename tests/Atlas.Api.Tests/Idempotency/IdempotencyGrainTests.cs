@@ -1,7 +1,7 @@
-using Atlas.Actors;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Grains.Idempotency;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans;
 
 namespace Atlas.Api.Tests.Idempotency;
 

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Atlas.Api.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Atlas.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The API with its embedded silo, in memory, with test timings: offers that expire in 10 s (long enough for a test
+/// The API with its embedded silo on a silo port of its own (several hosts run in one test process), with test timings: offers that expire in 10 s (long enough for a test
 /// on a loaded machine to answer, short enough to see), payment retries every second, fast index flushes, and
 /// per-caller limits high enough that tests do not trip them by accident.
 /// </summary>
@@ -19,10 +21,17 @@ public class ApiFactory : WebApplicationFactory<Program>
     /// <summary>Whether disposing the host deletes <see cref="DataPath"/> (a restarted host reuses it).</summary>
     public bool DeleteDataOnDispose { get; init; } = true;
 
+    /// <summary>
+    /// The embedded silo's silo-to-silo port: a free one per host, never the default 11111, because several hosts (the
+    /// shared one and those of single tests) run in this process at once, and a developer's <c>dotnet run</c> may too.
+    /// </summary>
+    public int SiloPort { get; init; } = FreePort();
+
     /// <summary>Settings every test host gets; subclasses add or override.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Atlas:DataPath", DataPath),
+        new("Atlas:Silo:Port", SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("Dispatch:OfferTimeout", "00:00:10"),
         new("Dispatch:PaymentRetryInterval", "00:00:01"),
         new("GeoIndex:FlushInterval", "00:00:00.050"),
@@ -62,6 +71,14 @@ public class ApiFactory : WebApplicationFactory<Program>
     public ApiClient Admin() => Client("admin-" + Guid.NewGuid().ToString("N")[..8], Roles.Admin);
 
     public Scenario Scenario() => new(this);
+
+    /// <summary>A TCP port nothing listens on now (the OS picks it; it does not hand it out again at once).</summary>
+    public static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
 }
 
 /// <summary>The host most tests share; tests that need other settings make their own factory.</summary>

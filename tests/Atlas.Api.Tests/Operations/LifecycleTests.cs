@@ -1,7 +1,7 @@
 using System.Net;
-using Atlas.Actors.Hosting;
 using Atlas.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 
 namespace Atlas.Api.Tests.Operations;
 
@@ -14,11 +14,11 @@ public sealed class LifecycleTests
         var factory = new ApiFactory();
         await factory.Client().GetOkAsync("/health/live");
         var silo = factory.Services.GetRequiredService<Silo>();
-        Assert.False(silo.Stopped.IsCompleted);
+        Assert.False(silo.SiloTerminated.IsCompleted);
 
         await factory.DisposeAsync();
 
-        Assert.True(silo.Stopped.IsCompleted);
+        Assert.True(silo.SiloTerminated.IsCompletedSuccessfully);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class LifecycleTests
         await using var factory = new ApiFactory();
         var rider = factory.Rider(Scenario.NewId("rider"));
         await rider.GetOkAsync("/wallet");
-        await factory.Services.GetRequiredService<Silo>().StopAsync();
+        await factory.Services.GetRequiredService<Silo>().StopAsync(CancellationToken.None);
 
         using var response = await rider.GetAsync("/customer/order?id=some-order");
         using var ready = await factory.Client().GetAsync("/health/ready");
