@@ -1,5 +1,6 @@
 using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
+using Atlas.Hosting.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,6 +40,8 @@ public static class AtlasSiloBuilderExtensions
 #pragma warning restore ORLEANSEXP003
 
         silo.AddIncomingGrainCallFilter<CallChainIncomingFilter>();
+        // A call that failed because grain storage could not serve it says which store (PostgreSQL, the SQLite file).
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.AddOutgoingGrainCallFilter<CallChainOutgoingFilter>();
         silo.AddActivityPropagation();
 
