@@ -162,6 +162,10 @@ public sealed class ClusterClientHost : IAsyncDisposable
 }
 
 /// <summary>The number of gateways a client is connected to, as Orleans reports it.</summary>
+/// <remarks>
+/// Orleans reports each change as (new count, previous count) from the thread that opened or closed a connection, so
+/// reports of connections opened at once may arrive out of order: the changes are summed rather than the last count kept.
+/// </remarks>
 public sealed class GatewayCount : IClusterConnectionStatusObserver
 {
     private int _current;
@@ -169,7 +173,9 @@ public sealed class GatewayCount : IClusterConnectionStatusObserver
     public int Current => Volatile.Read(ref _current);
 
     public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered) =>
-        Volatile.Write(ref _current, currentNumberOfGateways);
+        Interlocked.Add(ref _current, currentNumberOfGateways - previousNumberOfGateways);
 
-    public void NotifyClusterConnectionLost() => Volatile.Write(ref _current, 0);
+    public void NotifyClusterConnectionLost()
+    {
+    }
 }
