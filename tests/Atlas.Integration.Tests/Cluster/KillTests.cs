@@ -7,7 +7,10 @@ using Xunit.Abstractions;
 
 namespace Atlas.Integration.Tests.Cluster;
 
-/// <summary>Three silo processes and a client under steady load of stored writes; one silo killed with kill -9.</summary>
+/// <summary>
+/// Three silo processes, the HTTP API as their client and a client in the test process, all under steady load of stored
+/// writes; one silo killed with kill -9.
+/// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -15,10 +18,20 @@ public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
     private const long BoundMilliseconds = 5_000;
 
     private ProcessCluster _cluster = null!;
+    private ApiProcess _api = null!;
 
-    public async Task InitializeAsync() => _cluster = await ProcessCluster.StartAsync(3);
+    public async Task InitializeAsync()
+    {
+        _cluster = await ProcessCluster.StartAsync(3);
+        // The riders' top-ups are the load here, not the rate limit's subject.
+        _api = await ApiProcess.StartAsync(_cluster.ClusterId, new Dictionary<string, string> { ["RateLimits__PerCaller__PermitLimit"] = "100000" });
+    }
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
 
     [Fact]
     public async Task After_kill_9_the_silo_is_declared_dead_and_its_grains_answer_from_survivors_within_5_s_with_no_acknowledged_write_lost_or_applied_twice()
@@ -35,9 +48,11 @@ public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
         var victimKeys = keys.Where(k => homes[k] == victim).ToArray();
 
         await using var load = new IncrementLoad(_cluster.Grains, keys, TimeSpan.FromMilliseconds(100));
+        await using var payments = new TopUpLoad(_api, riders: 8);
         load.Start();
-        await TestServices.UntilAsync(() => Task.FromResult(keys.All(k => load.CallsOf(k).Count(c => c.Value is not null) >= 3)),
-            "every grain under load", TimeSpan.FromSeconds(60));
+        await payments.StartAsync(TimeSpan.FromMilliseconds(200));
+        await TestServices.UntilAsync(() => Task.FromResult(keys.All(k => load.CallsOf(k).Count(c => c.Value is not null) >= 3) && payments.AcknowledgedCount >= 16),
+            "every grain and the API under load", TimeSpan.FromSeconds(60));
 
         var killedAt = load.Clock.ElapsedMilliseconds;
         await victim.KillAsync();
@@ -47,6 +62,7 @@ public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
         await TestServices.UntilAsync(() => Task.FromResult(load.AllAnsweredSince(victimKeys, killedAt)),
             "every grain of the dead silo to answer again", TimeSpan.FromSeconds(60));
         await load.StopAsync();
+        await payments.StopAsync();
 
         // A call issued after the kill and acknowledged was answered by a survivor: the victim is gone.
         var recovery = load.FirstAnswerAfter(victimKeys, killedAt);
@@ -54,7 +70,9 @@ public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
         var failed = load.AllCalls.Where(c => c.Error is not null).ToArray();
         output.WriteLine($"kill -9: declared dead after {declaredDeadAfter} ms; every one of the {victimKeys.Length} grains of the dead silo " +
                          $"answered from a survivor within {slowest.Value} ms (slowest {slowest.Key}); {failed.Length} calls failed: " +
-                         string.Join(", ", failed.GroupBy(c => c.Error!.GetType().Name).Select(g => $"{g.Count()} {g.Key}")));
+                         string.Join(", ", failed.GroupBy(c => c.Error!.GetType().Name).Select(g => $"{g.Count()} {g.Key}")) +
+                         $"; through the API {payments.AcknowledgedCount} top-ups acknowledged, {payments.Failures.Count} attempts failed and were retried: " +
+                         string.Join(", ", payments.Failures.GroupBy(f => f).Select(g => $"{g.Count()} {g.Key}")));
         output.WriteLine("first answers (ms after the kill): " + string.Join(", ", recovery.Values.Order()));
         if (declaredDeadAfter > BoundMilliseconds)
         {
@@ -67,6 +85,8 @@ public sealed class KillTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(declaredDeadAfter <= BoundMilliseconds, $"the killed silo was declared dead after {declaredDeadAfter} ms");
         Assert.True(slowest.Value <= BoundMilliseconds, $"grain {slowest.Key} answered again only {slowest.Value} ms after the kill");
 
+        // Through the API: every acknowledged top-up is in its wallet once, retried ones included.
+        await payments.VerifyAsync();
         // Only the victim died: no survivor was declared dead on the way (a false suspicion under load).
         Assert.Equal(_cluster.Silos.Where(s => s != victim).Select(s => s.Port).Order(), await _cluster.Membership.ActivePortsAsync());
         foreach (var key in keys)
