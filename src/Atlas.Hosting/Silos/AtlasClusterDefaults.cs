@@ -6,23 +6,27 @@ namespace Atlas.Hosting.Silos;
 public static class AtlasClusterDefaults
 {
     /// <summary>
-    /// Failure detection in seconds rather than tens of seconds (see the README's configuration table for the
-    /// measurements):
+    /// Failure detection in seconds rather than tens of seconds: on 3 silo processes of a loaded 2-core machine a
+    /// kill -9'd silo is declared dead in 2–3 s (Orleans' defaults: 12 s) and a hung one (SIGSTOP) in 3.5–5 s (defaults:
+    /// a minute or more). Each value, with Orleans' default:
     /// <list type="bullet">
-    /// <item><c>ProbeTimeout</c> 2 s (Orleans: 5 s; <c>MinProbeTimeout</c> follows as 1 s): three missed probes, the last
-    ///   one indirect through another silo, declare a crashed silo dead in about 2–4 s.</item>
-    /// <item><c>MaxProbeTimeout</c> 3 s (Orleans: 4 × <c>ProbeTimeout</c>, 8 s here). Orleans stretches each probe's
-    ///   timeout with the probing silo's own health degradation (a starved thread pool, missed probe requests), up to
-    ///   this maximum; a hung silo needs three timed-out probes, so the maximum bounds its detection: 3 × 3 s plus the
-    ///   vote. With 8 s a hung silo took 7.6 s to declare on a loaded machine, and could take 24 s.</item>
-    /// <item><c>EnableConnectionLivenessCheck</c> off (Orleans: on): it suppresses death votes while the connection to the
-    ///   suspect received any message within <c>MaxProbeTimeout × NumMissedProbesLimit</c> (9 s here, 60 s with Orleans' defaults), which kept a hung
-    ///   (SIGSTOP) silo "alive" for 24 s; off, it is declared dead in about 4 s.</item>
-    /// <item><c>TableRefreshTimeout</c> 5 s (Orleans: 60 s): a silo reads the membership table that often besides
-    ///   gossip. A silo declared dead while it hung learns it at its next read after it runs again and stops itself
-    ///   (Orleans fails it fast); with 60 s it served its stale activations for up to a minute.</item>
-    /// <item><c>NumMissedProbesLimit</c> 3, <c>NumVotesForDeathDeclaration</c> 2, <c>EnableIndirectProbes</c>: Orleans'
-    ///   defaults, stated so that nobody lowers them to go faster: one slow silo cannot evict a healthy one alone.</item>
+    /// <item><c>ProbeTimeout</c> 1.5 s (5 s), <c>MinProbeTimeout</c> 1 s (half of it), <c>MaxProbeTimeout</c> 1.5 s (four
+    ///   times it). A silo probes each other silo once per (adaptive) timeout; three failed probes, the last one indirect
+    ///   through another silo, declare it dead. Orleans stretches the timeout — and so the probe period — with the
+    ///   prober's own health degradation (a starved thread pool), up to the maximum, so the maximum bounds detection:
+    ///   a crashed silo (its port refuses at once) about 3 × 1.5 s at worst, a hung one (each probe waits out its
+    ///   timeout) about the same plus the vote. With a 2 s timeout and an 8 s maximum a kill -9 took up to 5 s and a
+    ///   SIGSTOP up to 7.6 s on this machine; a minimum of 1 s still lets a healthy silo answer through a GC pause.</item>
+    /// <item><c>EnableConnectionLivenessCheck</c> off (on): it suppresses death votes while the connection to the suspect
+    ///   received any message within <c>MaxProbeTimeout × NumMissedProbesLimit</c>, which kept a hung silo "alive" for
+    ///   24 s with a 2 s timeout (a frozen process's socket still delivered what was in flight).</item>
+    /// <item><c>TableRefreshTimeout</c> 5 s (60 s): how often a silo reads the membership table besides gossip. A silo
+    ///   declared dead while it hung finds out at its next read once it runs again, and stops itself (Orleans fails it
+    ///   fast); with 60 s it served its stale activations for up to a minute, with 5 s it stopped 2.3–3 s after SIGCONT.
+    ///   One small Redis read per silo every 5 s.</item>
+    /// <item><c>NumMissedProbesLimit</c> 3, <c>NumVotesForDeathDeclaration</c> 2, <c>EnableIndirectProbes</c> on: Orleans'
+    ///   defaults, stated so that nobody lowers them to go faster — two silos must agree, so one slow silo cannot evict a
+    ///   healthy one alone.</item>
     /// </list>
     /// </summary>
     public static void Membership(ClusterMembershipOptions options)
@@ -38,13 +42,15 @@ public static class AtlasClusterDefaults
     }
 
     /// <summary>
-    /// No directory lease after a crash (Orleans: <c>RangeLeaseDuration</c> 30 s, less the failure-detection window
-    /// <c>MaxProbeTimeout × NumMissedProbesLimit</c>, i.e. 6 s with Atlas' membership options). Orleans holds the grains of a
-    /// silo declared dead for that long before they may be activated elsewhere, in case the silo still runs and serves
-    /// them; measured here, it made the grains of a kill -9'd silo unavailable for 9–10 s instead of 3–4 s. A silo declared
-    /// dead that still runs stops itself as soon as it learns it (Orleans fails it fast), and until then a write of its
-    /// stale activation is refused by the storage's ETag (<c>InconsistentStateException</c>), which is what keeps a second
-    /// writer out; the lease only shortened that window and cannot bound it (a paused process may stay paused for ever).
+    /// No directory lease after a crash (Orleans: <c>RangeLeaseDuration</c> 30 s, counted from the estimated time of the
+    /// crash, i.e. 30 s less <c>MaxProbeTimeout × NumMissedProbesLimit</c> after the death declaration: 25.5 s with Atlas'
+    /// membership options). Orleans holds the grains of a silo declared dead for that long before they may be activated
+    /// elsewhere, in case the silo still runs and serves them; measured with a 6 s lease, the grains of a kill -9'd silo
+    /// answered again after 9–10 s instead of 3–4 s. A silo declared dead that still runs stops itself as soon as it
+    /// learns it (Orleans fails it fast), and until then a write of its stale activation is refused by the storage's
+    /// ETag (<c>InconsistentStateException</c>; the integration test <c>TwoActivationsTests</c> forces it): that is what
+    /// keeps a second writer out. The lease only narrowed the window and cannot close it (a paused process may stay
+    /// paused for longer than any lease).
     /// </summary>
     public static void Directory(GrainDirectoryOptions options)
     {
