@@ -78,10 +78,4 @@ public static class AtlasClusterDefaults
     {
         options.ResponseTimeout = TimeSpan.FromSeconds(10);
     }
-
-    /// <summary>Connections of clients to gateways: see the remarks of each value.</summary>
-    public static void Connections(ConnectionOptions options)
-    {
-        _ = options;
-    }
 }

@@ -1,5 +1,6 @@
 using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
+using Atlas.Hosting.Retries;
 using Atlas.Hosting.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,9 @@ public static class AtlasSiloBuilderExtensions
         // A call that failed because grain storage could not serve it says which store (PostgreSQL, the SQLite file).
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.AddOutgoingGrainCallFilter<CallChainOutgoingFilter>();
+        // A grain's call that Orleans rejected before it ran (its target's silo stopping or just crashed) is tried again.
+        silo.AddOutgoingGrainCallFilter<RejectedCallRetryFilter>();
+        var retries = services.AddOptions<RejectedCallRetryOptions>();
         silo.AddActivityPropagation();
 
         // A type in a grain interface without a serializer fails start-up, naming it (Orleans checks only in Development otherwise).
@@ -62,6 +66,7 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<GrainCollectionOptions>().Bind(atlas.GetSection("Collection"));
             services.AddOptions<ReminderOptions>().Bind(atlas.GetSection("Reminders"));
             services.AddOptions<GrainDirectoryOptions>().Bind(atlas.GetSection("Directory"));
+            retries.Bind(configuration.GetSection(RejectedCallRetryOptions.SectionName));
         }
 
         services.AddAtlasGrains(configuration);
