@@ -9,12 +9,22 @@ namespace Atlas.Hosting.Retries;
 /// rejects what it cannot send to a silo that just crashed, and in the second after, the call would reach the grain's
 /// next activation. A rejected call did not run, so trying it again cannot apply it twice; calls that may have run
 /// (<see cref="SiloUnavailableException"/>, <see cref="TimeoutException"/>) and every other failure pass unchanged.
+/// Orleans' own calls (system targets: membership probes, the directory…) pass through untouched: a probe of a crashed
+/// silo must fail at once, not after retries.
 /// </summary>
 internal sealed partial class RejectedCallRetryFilter(IOptions<RejectedCallRetryOptions> options, ILogger<RejectedCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
+    /// <summary>The prefix of Orleans' own grain and system-target types (<c>sys.svc.clustering</c>, <c>sys.client</c>…).</summary>
+    private const string SystemTypePrefix = "sys.";
+
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         var retry = options.Value;
+        if (retry.MaxAttempts <= 1 || context.TargetId.Type.ToString()!.StartsWith(SystemTypePrefix, StringComparison.Ordinal))
+        {
+            await context.Invoke();
+            return;
+        }
         for (var attempt = 1; ; attempt++)
         {
             try
