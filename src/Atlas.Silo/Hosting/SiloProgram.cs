@@ -21,7 +21,9 @@ public static class SiloProgram
     {
         try
         {
-            var builder = Host.CreateApplicationBuilder(args);
+            // appsettings.json sits beside the program: found wherever it is started from (the README starts it from the
+            // repository root), not only from its own folder.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
             var settings = SiloHostSettings.From(builder.Configuration);
             await ServerReachability.VerifyAsync(settings);
             builder.AddAtlasSiloHost(settings);
