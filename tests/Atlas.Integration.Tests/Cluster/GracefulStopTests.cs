@@ -32,7 +32,7 @@ public sealed class GracefulStopTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Sigterm_under_load_fails_no_call_loses_no_write_and_the_silo_leaves_membership_through_ShuttingDown_to_Dead()
     {
         var run = Guid.NewGuid().ToString("N")[..8];
-        var keys = Enumerable.Range(0, 48).Select(i => $"stop-{run}-{i}").ToArray();
+        var keys = Enumerable.Range(0, 36).Select(i => $"stop-{run}-{i}").ToArray();
         var homes = new Dictionary<string, SiloProcess>();
         foreach (var key in keys)
         {
@@ -41,7 +41,7 @@ public sealed class GracefulStopTests(ITestOutputHelper output) : IAsyncLifetime
         var victim = _cluster.Silos.MaxBy(s => homes.Values.Count(h => h == s))!;
         var victimKeys = keys.Where(k => homes[k] == victim).ToArray();
 
-        await using var load = new IncrementLoad(_cluster.Grains, keys, TimeSpan.FromMilliseconds(100));
+        await using var load = new IncrementLoad(_cluster.Grains, keys, TimeSpan.FromMilliseconds(200));
         await using var payments = new TopUpLoad(_api, riders: 8);
         load.Start();
         await payments.StartAsync(TimeSpan.FromMilliseconds(200));

@@ -31,4 +31,11 @@ public static class Diagnostics
             }
         }
     }
+
+    /// <summary>Failures by type, each with its first message: "12 TimeoutException (Response did not arrive…)".</summary>
+    public static string Summarize(IEnumerable<Exception> failures) => string.Join(", ", failures.GroupBy(f => f.GetType().Name).Select(g =>
+    {
+        var message = g.First().Message.ReplaceLineEndings(" ");
+        return $"{g.Count()} {g.Key} ({message[..Math.Min(140, message.Length)]})";
+    }));
 }

@@ -8,7 +8,9 @@ namespace Atlas.Integration.Tests.Infrastructure;
 /// Steady load of stored writes: every grain of <see cref="Keys"/> gets an <see cref="IProbeGrain.Increment"/> every
 /// <see cref="Period"/>, issued on schedule whether or not the previous ones have answered (open loop: a call that hangs
 /// on a dead or frozen silo does not delay the next, so the first answer after a failure is seen when it happens).
-/// Every call is recorded with when it was issued and when and how it ended.
+/// Every call is recorded with when it was issued and when and how it ended. The tests keep the load moderate (36 grains,
+/// 5 calls a second each): the machine's two cores also run three silos, the API and other work, and a load that
+/// starves them measures the machine rather than the cluster.
 /// </summary>
 public sealed class IncrementLoad : IAsyncDisposable
 {
