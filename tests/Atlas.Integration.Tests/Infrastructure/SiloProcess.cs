@@ -52,7 +52,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public IReadOnlyList<string> Output => _output.ToArray();
 
     /// <summary>Starts a silo of <paramref name="clusterId"/>; <paramref name="settings"/> are extra environment variables.</summary>
-    public static SiloProcess Start(string clusterId, IReadOnlyDictionary<string, string>? settings = null, string? redis = null, string? postgres = null)
+    public static SiloProcess Start(string clusterId, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var gatewayPort = FreePort();
@@ -62,8 +62,8 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(TestEnvironment.SiloAssembly)!,
         };
-        start.Environment["ConnectionStrings__Redis"] = redis ?? TestEnvironment.Redis;
-        start.Environment["ConnectionStrings__Postgres"] = postgres ?? TestEnvironment.Postgres;
+        start.Environment["ConnectionStrings__Redis"] = TestEnvironment.Redis;
+        start.Environment["ConnectionStrings__Postgres"] = TestEnvironment.Postgres;
         start.Environment["Atlas__ClusterId"] = clusterId;
         start.Environment["Atlas__Silo__Port"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["Atlas__Silo__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
