@@ -13,6 +13,9 @@ Usage: bash scripts/services.sh COMMAND
 
 Commands (all idempotent; "start" commands wait until the server answers):
   start               install if missing, then start PostgreSQL and Redis
+                      (and install Chromium and ChromeDriver for the browser
+                      tests if missing: nothing to start there)
+  install-browser     install Chromium and ChromeDriver only
   stop                stop both servers (data is kept)
   status              show whether each server is running
   env                 print `export ...` lines for the test environment
@@ -47,6 +50,8 @@ Exported by `env`:
   ATLAS_TEST_PG_SOCKET_DIR  PostgreSQL unix socket dir
   ATLAS_TEST_REDIS_PORT   Redis port
   ATLAS_TEST_REDIS_SERVER redis-server path
+  ATLAS_TEST_CHROMIUM     the headless browser (Debian's chromium)
+  ATLAS_TEST_CHROMEDRIVER its WebDriver server (Debian's chromium-driver)
   ATLAS_SERVICES_DIR      state folder
   ATLAS_SERVICES_SCRIPT   path of this script (tests call it to restart servers)
 
@@ -238,6 +243,18 @@ ensure_redis_installed() {
   fi
   REDIS_SERVER=$(command -v redis-server)
   REDIS_CLI=$(command -v redis-cli)
+}
+
+# The console's browser tests drive Debian's Chromium through its ChromeDriver
+# (both version 156 on Debian 12); nothing is downloaded at test time.
+find_chromium() { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; }
+
+ensure_browser_installed() {
+  if ! find_chromium; then
+    apt_install chromium chromium-driver
+    find_chromium || die "chromium/chromedriver still not found after installing; please install them, e.g. as root on Debian/Ubuntu:
+    apt-get update && apt-get install -y chromium chromium-driver"
+  fi
 }
 
 # ------------------------------------------------------------ postgres ----
@@ -526,6 +543,10 @@ print_env() {
     echo "export ATLAS_TEST_REDIS_PORT=$(q "$REDIS_PORT")"
     echo "export ATLAS_TEST_REDIS_SERVER=$(q "$REDIS_SERVER")"
   fi
+  if find_chromium; then
+    echo "export ATLAS_TEST_CHROMIUM=$(q "$(command -v chromium)")"
+    echo "export ATLAS_TEST_CHROMEDRIVER=$(q "$(command -v chromedriver)")"
+  fi
   echo "export ATLAS_SERVICES_DIR=$(q "$STATE_DIR")"
   echo "export ATLAS_SERVICES_SCRIPT=$(q "$SCRIPT_PATH")"
 }
@@ -573,7 +594,7 @@ main() {
   local cmd=${1:-help}
   case "$cmd" in
     help | -h | --help) usage; return 0 ;;
-    start | stop | status | env | clean | start-postgres | stop-postgres | restart-postgres | \
+    start | stop | status | env | clean | install-browser | start-postgres | stop-postgres | restart-postgres | \
       start-redis | stop-redis | restart-redis) ;;
     *) usage >&2; echo >&2; die "unknown command: $cmd" ;;
   esac
@@ -584,7 +605,8 @@ main() {
   load_state
 
   case "$cmd" in
-    start) start_postgres; start_redis ;;
+    start) start_postgres; start_redis; ensure_browser_installed ;;
+    install-browser) ensure_browser_installed ;;
     stop) stop_both ;;
     status) print_status ;;
     env) print_env ;;

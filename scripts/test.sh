@@ -2,7 +2,8 @@
 # The Atlas test command: bash scripts/test.sh [extra dotnet test args, e.g. --filter X]
 #
 # 1. starts a private PostgreSQL and Redis (scripts/services.sh; installs them
-#    with apt if missing) and exports ATLAS_TEST_* for the tests,
+#    with apt if missing, and Chromium + ChromeDriver for the console's browser
+#    tests) and exports ATLAS_TEST_* for the tests,
 # 2. builds Atlas.sln (or Atlas.slnx, or else every tests/*/*.csproj) in Release,
 #    then runs its test projects one at a time with a trx logger,
 # 3. stops the servers (always, also on failure or Ctrl-C; with CI=true it
@@ -85,6 +86,7 @@ eval "$("${SERVICES[@]}" env)"
 section "Services"
 echo "PostgreSQL: $("$ATLAS_TEST_PG_BIN/postgres" --version) on 127.0.0.1:$ATLAS_TEST_PG_PORT (data: $ATLAS_TEST_PG_DATA)"
 echo "Redis:      $("$ATLAS_TEST_REDIS_SERVER" --version | cut -d' ' -f1-3) on 127.0.0.1:$ATLAS_TEST_REDIS_PORT"
+echo "Browser:    $("$ATLAS_TEST_CHROMEDRIVER" --version | cut -d' ' -f1-2) driving $ATLAS_TEST_CHROMIUM"
 env | grep -E '^ATLAS_(TEST|SERVICES)_' | sort | sed 's/^/  /'
 
 # --------------------------------------------------------------- tests ----
