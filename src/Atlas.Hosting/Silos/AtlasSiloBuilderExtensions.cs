@@ -22,7 +22,7 @@ public static class AtlasSiloBuilderExtensions
     public const string SectionName = "Atlas";
 
     /// <summary>
-    /// The ride grains and their options (sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>, <c>GeoIndex</c>,
+    /// The ride grains and their options (sections <c>Markets</c>, <c>Drivers</c>, <c>Dispatch</c>, <c>GeoIndex</c>,
     /// <c>Wallets</c>, <c>Idempotency</c>); the strongly consistent grain directory; call-cycle detection; the grain
     /// state serializer; start-up that fails on a type without a serializer; activity propagation across grain calls;
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
@@ -58,6 +58,7 @@ public static class AtlasSiloBuilderExtensions
 
         services.AddOptions<ClusterMembershipOptions>().Configure(AtlasClusterDefaults.Membership);
         services.AddOptions<GrainDirectoryOptions>().Configure(AtlasClusterDefaults.Directory);
+        services.AddOptions<ReminderOptions>().Configure(AtlasClusterDefaults.Reminders);
         if (configuration is not null)
         {
             var atlas = configuration.GetSection(SectionName);
