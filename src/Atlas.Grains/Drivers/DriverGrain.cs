@@ -5,6 +5,8 @@ using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Streams;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Grains.Drivers;
@@ -14,12 +16,12 @@ namespace Atlas.Grains.Drivers;
 /// While available, every accepted position goes to the index shard of its cell (one-way, so a location update
 /// never waits on the index); any other status takes the driver out of the index.
 /// </summary>
-public sealed class DriverGrain(
+public sealed partial class DriverGrain(
     [PersistentState("driver")] IPersistentState<DriverState> state,
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
-    ILocationHistorySink history,
-    TimeProvider time) : Grain, IDriverGrain
+    TimeProvider time,
+    ILogger<DriverGrain> logger) : Grain, IDriverGrain
 {
     private const int HistoryLimit = 200;
 
@@ -30,6 +32,7 @@ public sealed class DriverGrain(
     private GeoCell _indexedCell;
     private bool _tripDirty;
     private IGrainTimer? _checkpointTimer;
+    private Task _positionPublish = Task.CompletedTask;
 
     private DriverState Driver => state.State;
 
@@ -124,7 +127,7 @@ public sealed class DriverGrain(
         }
         Driver.Location = location;
         Driver.LocationAt = timestamp;
-        history.Append(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
+        PublishPosition(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
         if (Driver.Trip is { } trip && trip.RideId == Driver.RideId)
         {
             var step = trip.LastPosition is { } previous ? GeoMath.DistanceMeters(previous, location) : 0;
@@ -369,4 +372,37 @@ public sealed class DriverGrain(
 
     private DriverSnapshot Snapshot() => new(DriverId, Driver.Name, Driver.VehicleType, Driver.City, Driver.Status, Driver.Location,
         Driver.LocationAt, IsFresh(), Driver.RideId, Driver.Status == DriverStatus.Offered ? Driver.Offer?.ExpiresAt : null);
+
+    /// <summary>
+    /// Publishes the position on the driver's stream without holding up the update (positions are history, and the
+    /// next one follows in seconds): while the previous publish is still in flight (the provider slow or down) the
+    /// position is dropped and counted rather than queued without bound.
+    /// </summary>
+    private void PublishPosition(DriverLocationMessage position)
+    {
+        if (!_positionPublish.IsCompleted)
+        {
+            StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "busy"));
+            return;
+        }
+        _positionPublish = PublishPositionAsync(position);
+    }
+
+    private async Task PublishPositionAsync(DriverLocationMessage position)
+    {
+        try
+        {
+            await this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<DriverLocationMessage>(AtlasStreams.PositionStream(DriverId))
+                .OnNextAsync(position);
+            StreamMetrics.PositionsPublished.Add(1);
+        }
+        catch (Exception exception)
+        {
+            StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "failed"));
+            LogPositionDropped(DriverId, exception);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Driver {DriverId}: a position could not be published; the next one will be")]
+    private partial void LogPositionDropped(string driverId, Exception exception);
 }
