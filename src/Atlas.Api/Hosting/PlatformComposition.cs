@@ -6,7 +6,6 @@ using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Sqlite;
-using Atlas.Infrastructure.Streams;
 
 namespace Atlas.Api.Hosting;
 
@@ -63,6 +62,9 @@ public static class PlatformComposition
             if (plan.Storage == PlatformStorage.Postgres)
             {
                 silo.UseAtlasPostgresStorage(plan.PostgresConnectionString!, plan.ClusterId);
+                // The ride history: the stream consumers project ride events and positions into PostgreSQL, which
+                // serves history pages and platform figures.
+                silo.Services.AddPostgresRideHistory(plan.PostgresConnectionString!);
             }
             else
             {
@@ -73,13 +75,6 @@ public static class PlatformComposition
             if (plan.RedisConnectionString is { } redis)
             {
                 silo.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:geo:");
-                if (plan.PostgresConnectionString is { } postgres)
-                {
-                    // Ride events to Redis Streams, projected into PostgreSQL: ride history pages and platform figures.
-                    silo.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:");
-                    silo.Services.AddRideHistoryProjector(postgres, redis);
-                    silo.Services.AddPostgresRideHistory(postgres);
-                }
             }
         });
     }
@@ -120,7 +115,7 @@ public sealed record PlatformPlan(
     {
         PlatformMode.Client => $"client of cluster '{ClusterId}' (silos found in Redis, called over TCP)",
         _ when Storage == PlatformStorage.Postgres && RedisConnectionString is not null =>
-            "embedded silo; grain state, reminders, ledger and ride history on PostgreSQL; geo index and ride events on Redis",
+            "embedded silo; grain state, reminders, ledger and ride history on PostgreSQL; geo index and streams on Redis",
         _ when Storage == PlatformStorage.Postgres => "embedded silo; grain state, reminders and ledger on PostgreSQL; geo index in memory",
         _ => $"embedded silo; grain state, reminders and ledger in {DatabasePath}; geo index in memory",
     };

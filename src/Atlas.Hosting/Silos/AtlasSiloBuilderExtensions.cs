@@ -1,5 +1,6 @@
 using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
+using Atlas.Hosting.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,7 +26,9 @@ public static class AtlasSiloBuilderExtensions
     /// state serializer; start-up that fails on a type without a serializer; activity propagation across grain calls;
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
     /// (<see cref="ClusterMembershipOptions"/>), <c>Atlas:Messaging</c> (<see cref="SiloMessagingOptions"/>),
-    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>).
+    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>);
+    /// and the platform's stream provider, chosen by <c>Atlas:Streams</c> and the connection strings
+    /// (<see cref="AtlasStreamsSiloBuilderExtensions.AddAtlasStreams"/>).
     /// </summary>
     public static ISiloBuilder AddAtlasSilo(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -57,6 +60,9 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<GrainCollectionOptions>().Bind(atlas.GetSection("Collection"));
             services.AddOptions<ReminderOptions>().Bind(atlas.GetSection("Reminders"));
         }
+
+        // The platform's stream provider (ride events, driver positions): memory, Redis Streams or Event Hubs.
+        silo.AddAtlasStreams(configuration);
 
         services.AddAtlasGrains(configuration);
         return silo;

@@ -3,7 +3,6 @@ using Atlas.Hosting.Silos;
 using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
-using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -36,10 +35,9 @@ public static class SiloHostConfiguration
             silo.AddAtlasSilo(configuration);
             silo.UseAtlasPostgresStorage(postgres, clusterId);
             silo.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
-            // Rides publish their events and drivers their positions to Redis Streams; every silo runs a projector of them
-            // into PostgreSQL (the consumer group shares the work), which serves ride history and platform figures.
-            silo.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{clusterId}:");
-            silo.Services.AddRideHistoryProjector(postgres, redis);
+            // Ride events and positions flow on the platform's stream provider (AddAtlasSilo: Redis Streams here, Event
+            // Hubs when ConnectionStrings:EventHubs is set); their consumers project them into PostgreSQL.
+            silo.Services.AddPostgresRideHistory(postgres);
         });
         return builder;
     }
