@@ -26,6 +26,12 @@ public sealed class AtlasStreamsOptions
     /// </summary>
     public TimeSpan MaxEventDeliveryTime { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Longest wait between two attempts to deliver an event to a failing consumer (default 5 s; the wait doubles from
+    /// 100 ms): how soon after its store returns a consumer catches up.
+    /// </summary>
+    public TimeSpan MaxDeliveryBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a queue's pulling agent waits after a read that returned nothing (default 50 ms).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 

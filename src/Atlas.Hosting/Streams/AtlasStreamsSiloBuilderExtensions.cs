@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime.Providers;
 using Orleans.Streams;
 
 namespace Atlas.Hosting.Streams;
@@ -135,6 +136,17 @@ public static class AtlasStreamsSiloBuilderExtensions
             o.MaxEventDeliveryTime = options.MaxEventDeliveryTime;
             o.GetQueueMsgsTimerPeriod = options.PollInterval;
         }));
+        // Orleans waits up to 30 s between deliveries to a failing consumer; a consumer fails only while its store is
+        // down, and the history should catch up within seconds of its return.
+        var maxBackoff = options.MaxDeliveryBackoff;
+        configurator.ConfigureBackoffProvider((_, _) => new DeliveryBackoff(maxBackoff));
+    }
+
+    /// <summary>Doubles from 100 ms up to the configured maximum between attempts to deliver to a failing consumer.</summary>
+    private sealed class DeliveryBackoff(TimeSpan max) : IMessageDeliveryBackoffProvider
+    {
+        public TimeSpan Next(int attempt) =>
+            TimeSpan.FromMilliseconds(Math.Min(max.TotalMilliseconds, 100 * Math.Pow(2, Math.Clamp(attempt, 0, 20))));
     }
 
     /// <summary><c>Atlas:Streams</c> as bound from <paramref name="configuration"/>, defaults where it says nothing.</summary>
@@ -176,6 +188,10 @@ public static class AtlasStreamsSiloBuilderExtensions
         if (options.MaxEventDeliveryTime <= TimeSpan.Zero)
         {
             throw new AtlasConfigurationException("Atlas:Streams:MaxEventDeliveryTime must be positive.");
+        }
+        if (options.MaxDeliveryBackoff <= TimeSpan.Zero)
+        {
+            throw new AtlasConfigurationException("Atlas:Streams:MaxDeliveryBackoff must be positive.");
         }
         if (options.PollInterval <= TimeSpan.Zero)
         {

@@ -206,14 +206,18 @@ public sealed partial class RideHistoryProjection : IRideHistoryProjection, IAsy
 
         private async Task WriteAloneAsync(IHistoryBatchWriter writer, IReadOnlyList<T> items)
         {
-            try
+            if (items.Count > 1)
             {
-                await _write(writer, items, _stopping.Token).ConfigureAwait(false);
-                StreamMetrics.Projected.Add(items.Count, _kind);
-                return;
-            }
-            catch (Exception exception) when (writer.IsRefusal(exception) && items.Count > 1)
-            {
+                try
+                {
+                    await _write(writer, items, _stopping.Token).ConfigureAwait(false);
+                    StreamMetrics.Projected.Add(items.Count, _kind);
+                    return;
+                }
+                catch (Exception exception) when (writer.IsRefusal(exception))
+                {
+                    // One of them is refused: try each.
+                }
             }
             foreach (var item in items)
             {

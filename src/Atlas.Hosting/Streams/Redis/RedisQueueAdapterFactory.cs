@@ -27,7 +27,7 @@ public sealed class RedisQueueAdapterFactory : IQueueAdapterFactory, IQueueAdapt
     private readonly Serializer<RedisQueuePayload> _serializer;
     private readonly ILoggerFactory _loggerFactory;
     private readonly HashRingBasedStreamQueueMapper _mapper;
-    private readonly SimpleQueueAdapterCache _cache;
+    private readonly RedisQueueAdapterCache _cache;
     private readonly IStreamFailureHandler _failureHandler;
 
     public RedisQueueAdapterFactory(string name, RedisStreamsProviderOptions options, RedisConnection redis, Serializer<RedisQueuePayload> serializer,
@@ -39,7 +39,7 @@ public sealed class RedisQueueAdapterFactory : IQueueAdapterFactory, IQueueAdapt
         _serializer = serializer;
         _loggerFactory = loggerFactory;
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
-        _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions { CacheSize = options.CacheSize }, name, loggerFactory);
+        _cache = new RedisQueueAdapterCache(options.CacheSize, loggerFactory);
         _failureHandler = new StreamDeliveryFailureHandler(name, loggerFactory.CreateLogger<StreamDeliveryFailureHandler>());
     }
 

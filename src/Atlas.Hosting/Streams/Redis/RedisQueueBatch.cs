@@ -25,22 +25,29 @@ public sealed class RedisQueuePayload
 /// <summary>
 /// A read entry as the pulling agent sees it: the payload, the entry's id (acknowledged once the cache lets it go,
 /// i.e. once every consumer has it) and a sequence token made from the id, so tokens grow with the stream whichever
-/// silo reads it.
+/// silo reads it. Serializable: the agent sends it to consumers on other silos.
 /// </summary>
+[GenerateSerializer, Alias("atlas.RedisQueueBatch")]
 public sealed class RedisQueueBatch : IBatchContainer
 {
+    [Id(0)]
     private readonly RedisQueuePayload _payload;
+
+    [Id(1)]
     private readonly EventSequenceTokenV2 _token;
+
+    [Id(2)]
+    private readonly string _entryId;
 
     internal RedisQueueBatch(RedisValue entryId, RedisQueuePayload payload)
     {
-        EntryId = entryId;
+        _entryId = entryId.ToString();
         _payload = payload;
         _token = new EventSequenceTokenV2(TokenOf(entryId));
     }
 
     /// <summary>The Redis stream entry this batch was read from.</summary>
-    public RedisValue EntryId { get; }
+    public RedisValue EntryId => _entryId;
 
     public StreamId StreamId => _payload.StreamId;
 
