@@ -39,6 +39,8 @@ public static class AtlasStreamsSiloBuilderExtensions
     /// as the connection strings say (<see cref="AtlasStreamsOptions"/>). Every provider delivers to implicit
     /// subscriptions only (no pub-sub grain state), retries a failing consumer for
     /// <see cref="AtlasStreamsOptions.MaxEventDeliveryTime"/> and polls every <see cref="AtlasStreamsOptions.PollInterval"/>.
+    /// A host that registered a stream provider named <see cref="AtlasStreams.ProviderName"/> before (Orleans' Event Hubs
+    /// data generator in tests, with <see cref="ConfigureAtlasDelivery"/>) keeps it.
     /// </summary>
     /// <exception cref="AtlasConfigurationException">An unknown provider, or one whose connection string is missing; the message names the setting.</exception>
     public static ISiloBuilder AddAtlasStreams(this ISiloBuilder silo, IConfiguration? configuration)
@@ -46,13 +48,17 @@ public static class AtlasStreamsSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(silo);
         var options = Read(configuration);
         var provider = Choose(options, configuration);
+        if (silo.Services.Any(d => d.IsKeyedService && d.ServiceType == typeof(IStreamProvider) && Equals(d.ServiceKey, AtlasStreams.ProviderName)))
+        {
+            return silo;
+        }
         switch (provider)
         {
             case AtlasStreamsProvider.Memory:
                 silo.AddMemoryStreams(AtlasStreams.ProviderName, c =>
                 {
                     c.ConfigurePartitioning(options.Queues);
-                    ConfigureCommon(c, options);
+                    c.ConfigureAtlasDelivery(options);
                 });
                 break;
             case AtlasStreamsProvider.Redis:
@@ -89,7 +95,7 @@ public static class AtlasStreamsSiloBuilderExtensions
             o.OperationTimeout = options.Redis.OperationTimeout;
             o.ConnectTimeout = options.Redis.ConnectTimeout;
         });
-        silo.AddPersistentStreams(AtlasStreams.ProviderName, RedisQueueAdapterFactory.Create, c => ConfigureCommon(c, options));
+        silo.AddPersistentStreams(AtlasStreams.ProviderName, RedisQueueAdapterFactory.Create, c => c.ConfigureAtlasDelivery(options));
         return silo;
     }
 
@@ -123,13 +129,15 @@ public static class AtlasStreamsSiloBuilderExtensions
                 o.TableName = options.EventHubs.CheckpointTable;
                 o.PersistInterval = options.EventHubs.CheckpointInterval;
             }));
-            ConfigureCommon(c, options);
+            c.ConfigureAtlasDelivery(options);
         });
     }
 
-    /// <summary>What every provider shares: implicit subscriptions only, the pulling agents' patience and pace.</summary>
-    internal static void ConfigureCommon(ISiloPersistentStreamConfigurator configurator, AtlasStreamsOptions options)
+    /// <summary>What every provider of the platform shares: implicit subscriptions only, the pulling agents' patience and pace.</summary>
+    public static void ConfigureAtlasDelivery(this ISiloPersistentStreamConfigurator configurator, AtlasStreamsOptions options)
     {
+        ArgumentNullException.ThrowIfNull(configurator);
+        ArgumentNullException.ThrowIfNull(options);
         configurator.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         configurator.ConfigurePullingAgent(ob => ob.Configure(o =>
         {

@@ -76,8 +76,15 @@ public sealed partial class RideHistoryProjection : IRideHistoryProjection, IAsy
     public Task ProjectDriverPositionsAsync(IReadOnlyList<DriverLocationMessage> positions, CancellationToken cancellationToken = default) =>
         _positions.SubmitAsync(positions, cancellationToken);
 
+    private int _disposed;
+
+    /// <summary>Stops the writing loops; requests still queued fail. Safe to call twice (DI disposes it under both its registrations).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _rides.DisposeAsync();
         await _positions.DisposeAsync();
     }
