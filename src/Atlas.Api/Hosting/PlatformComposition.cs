@@ -69,6 +69,8 @@ public static class PlatformComposition
             else
             {
                 silo.UseAtlasSqliteStorage(plan.DatabasePath);
+                // The ride history read model in the same file: history pages and platform figures answer here too.
+                silo.Services.AddSqliteRideHistory(plan.DatabasePath);
                 // The file's busy timeout and durability (Atlas:Sqlite:BusyTimeout, Atlas:Sqlite:Synchronous).
                 silo.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteSectionName);
             }
@@ -117,7 +119,7 @@ public sealed record PlatformPlan(
         _ when Storage == PlatformStorage.Postgres && RedisConnectionString is not null =>
             "embedded silo; grain state, reminders, ledger and ride history on PostgreSQL; geo index and streams on Redis",
         _ when Storage == PlatformStorage.Postgres => "embedded silo; grain state, reminders and ledger on PostgreSQL; geo index in memory",
-        _ => $"embedded silo; grain state, reminders and ledger in {DatabasePath}; geo index in memory",
+        _ => $"embedded silo; grain state, reminders, ledger and ride history in {DatabasePath}; geo index and streams in memory",
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

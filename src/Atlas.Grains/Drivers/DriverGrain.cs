@@ -32,7 +32,8 @@ public sealed partial class DriverGrain(
     private GeoCell _indexedCell;
     private bool _tripDirty;
     private IGrainTimer? _checkpointTimer;
-    private Task _positionPublish = Task.CompletedTask;
+    private List<DriverLocationMessage>? _positionsWaiting;
+    private bool _publishingPositions;
 
     private DriverState Driver => state.State;
 
@@ -373,33 +374,59 @@ public sealed partial class DriverGrain(
     private DriverSnapshot Snapshot() => new(DriverId, Driver.Name, Driver.VehicleType, Driver.City, Driver.Status, Driver.Location,
         Driver.LocationAt, IsFresh(), Driver.RideId, Driver.Status == DriverStatus.Offered ? Driver.Offer?.ExpiresAt : null);
 
+    /// <summary>Positions kept while a publish is in flight; beyond this they are dropped (and counted).</summary>
+    private const int MaxPositionsWaiting = 64;
+
     /// <summary>
     /// Publishes the position on the driver's stream without holding up the update (positions are history, and the
-    /// next one follows in seconds): while the previous publish is still in flight (the provider slow or down) the
-    /// position is dropped and counted rather than queued without bound.
+    /// next one follows in seconds): positions that arrive while a publish is in flight wait and go together in the
+    /// next one, in order; beyond <see cref="MaxPositionsWaiting"/> (the provider slow or down) they are dropped and
+    /// counted rather than queued without bound.
     /// </summary>
     private void PublishPosition(DriverLocationMessage position)
     {
-        if (!_positionPublish.IsCompleted)
+        if (_publishingPositions)
         {
-            StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "busy"));
+            _positionsWaiting ??= [];
+            if (_positionsWaiting.Count < MaxPositionsWaiting)
+            {
+                _positionsWaiting.Add(position);
+            }
+            else
+            {
+                StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "busy"));
+            }
             return;
         }
-        _positionPublish = PublishPositionAsync(position);
+        _publishingPositions = true;
+        _ = PublishPositionsAsync([position]);
     }
 
-    private async Task PublishPositionAsync(DriverLocationMessage position)
+    /// <summary>Runs on the grain's scheduler (continuations of a grain turn), so the fields need no lock.</summary>
+    private async Task PublishPositionsAsync(List<DriverLocationMessage> positions)
     {
         try
         {
-            await this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<DriverLocationMessage>(AtlasStreams.PositionStream(DriverId))
-                .OnNextAsync(position);
-            StreamMetrics.PositionsPublished.Add(1);
+            while (positions.Count > 0)
+            {
+                try
+                {
+                    await this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<DriverLocationMessage>(AtlasStreams.PositionStream(DriverId))
+                        .OnNextBatchAsync(positions);
+                    StreamMetrics.PositionsPublished.Add(positions.Count);
+                }
+                catch (Exception exception)
+                {
+                    StreamMetrics.PositionsDropped.Add(positions.Count, new KeyValuePair<string, object?>("reason", "failed"));
+                    LogPositionDropped(DriverId, exception);
+                }
+                positions = _positionsWaiting ?? [];
+                _positionsWaiting = null;
+            }
         }
-        catch (Exception exception)
+        finally
         {
-            StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "failed"));
-            LogPositionDropped(DriverId, exception);
+            _publishingPositions = false;
         }
     }
 

@@ -17,7 +17,7 @@ public static class StreamMetrics
 
     public static readonly Counter<long> PositionsDropped = Meter.CreateCounter<long>(
         "atlas.streams.positions.dropped", "{position}",
-        "Driver positions not published (tag reason: busy — the previous one was still in flight —, failed).");
+        "Driver positions not published (tag reason: busy — too many waiting behind a publish in flight —, failed).");
 
     public static readonly Counter<long> Projected = Meter.CreateCounter<long>(
         "atlas.streams.projected", "{event}", "Events the ride history projection stored (tag kind: ride_event, position).");

@@ -194,10 +194,10 @@ public sealed class PostgresRideHistoryReader : IRideHistoryReader
     }
 
     /// <summary>An opaque page token: the last ride's request time (UTC ticks) and id, base64url.</summary>
-    private static string EncodeCursor(RideSummary last) =>
+    internal static string EncodeCursor(RideSummary last) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{last.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{last.RideId}"));
 
-    private static (DateTime, string) DecodeCursor(string token)
+    internal static (DateTime, string) DecodeCursor(string token)
     {
         try
         {
