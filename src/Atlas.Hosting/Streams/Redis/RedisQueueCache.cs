@@ -6,20 +6,21 @@ using Orleans.Streams;
 namespace Atlas.Hosting.Streams.Redis;
 
 /// <summary>
-/// Orleans' <see cref="SimpleQueueCache"/> with one rule added before it may let batches go (and the receiver
-/// acknowledge them): every stream in the cache has a cursor. The simple cache purges from its oldest end every bucket
-/// no cursor stands in; a batch of a stream the pulling agent has only just met — its consumers still being looked up —
-/// has no cursor yet, and was purged (and acknowledged) undelivered when every other stream's cursor stood further on.
-/// A stream that gets no cursor within <see cref="AwaitCursorFor"/> (nobody subscribes to it) stops holding purges back.
+/// Orleans' <see cref="SimpleQueueCache"/>, with the batches of a stream the pulling agent has only just met pinned
+/// until the agent opens the stream's cursor. The simple cache lets go of (and the receiver then acknowledges) every
+/// bucket no cursor stands in, oldest first; a new stream's consumers are still being looked up when its first batch
+/// arrives, so it has no cursor yet, and its batch was let go undelivered whenever every other cursor stood further on.
+/// A pin is a cursor of the cache itself at the stream's first batch, dropped when the agent's own cursor opens, or
+/// after <see cref="PinFor"/> (a stream nobody subscribes to).
 /// </summary>
 internal sealed partial class RedisQueueCache(SimpleQueueCache inner, ILogger logger) : IQueueCache
 {
-    private static readonly TimeSpan AwaitCursorFor = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PinFor = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ForgetCursorAfter = TimeSpan.FromMinutes(10);
 
-    private readonly object _lock = new();
+    private readonly IQueueCache _inner = inner;
     private readonly Dictionary<StreamId, DateTime> _withCursor = [];
-    private readonly Dictionary<StreamId, DateTime> _awaitingCursor = [];
+    private readonly Dictionary<StreamId, (IQueueCacheCursor Pin, DateTime Since)> _pins = [];
     private DateTime _nextForget = DateTime.UtcNow + ForgetCursorAfter;
 
     public int GetMaxAddCount() => inner.GetMaxAddCount();
@@ -28,89 +29,81 @@ internal sealed partial class RedisQueueCache(SimpleQueueCache inner, ILogger lo
 
     public void AddToCache(IList<IBatchContainer> messages)
     {
+        inner.AddToCache(messages);
         var now = DateTime.UtcNow;
-        lock (_lock)
+        foreach (var message in messages)
         {
-            foreach (var message in messages)
+            if (_withCursor.ContainsKey(message.StreamId))
             {
-                if (_withCursor.ContainsKey(message.StreamId))
-                {
-                    _withCursor[message.StreamId] = now;
-                }
-                else
-                {
-                    _awaitingCursor.TryAdd(message.StreamId, now);
-                }
+                _withCursor[message.StreamId] = now;
+            }
+            else if (!_pins.ContainsKey(message.StreamId) &&
+                     _inner.TryGetCacheCursor(message.StreamId, message.SequenceToken) is { Kind: QueueCacheCursorResultKind.Success, Cursor: { } pin })
+            {
+                _pins[message.StreamId] = (pin, now);
             }
         }
-        inner.AddToCache(messages);
     }
 
     [Obsolete("Orleans asks TryGetCacheCursor; kept because the interface requires it.")]
     public IQueueCacheCursor GetCacheCursor(StreamId streamId, StreamSequenceToken? token)
     {
-        var cursor = ((IQueueCache)inner).GetCacheCursor(streamId, token!);
-        CursorCreated(streamId);
+        var cursor = _inner.GetCacheCursor(streamId, token!);
+        CursorOpened(streamId);
         return cursor;
     }
 
     public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursor(StreamId streamId, StreamSequenceToken? token)
     {
-        var result = ((IQueueCache)inner).TryGetCacheCursor(streamId, token!);
-        CursorCreated(streamId);
+        var result = _inner.TryGetCacheCursor(streamId, token!);
+        CursorOpened(streamId);
         return result;
     }
 
     public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursorAtPosition(StreamId streamId, StreamSubscriptionStartPosition position)
     {
-        var result = ((IQueueCache)inner).TryGetCacheCursorAtPosition(streamId, position);
-        CursorCreated(streamId);
+        var result = _inner.TryGetCacheCursorAtPosition(streamId, position);
+        CursorOpened(streamId);
         return result;
     }
 
     public void UpdateDeliveryProgress(StreamSequenceToken? earliestSubscriptionToken, DateTime utcNow) =>
-        ((IQueueCache)inner).UpdateDeliveryProgress(earliestSubscriptionToken, utcNow);
-
-    private void CursorCreated(StreamId streamId)
-    {
-        lock (_lock)
-        {
-            _withCursor[streamId] = DateTime.UtcNow;
-            _awaitingCursor.Remove(streamId);
-        }
-    }
+        _inner.UpdateDeliveryProgress(earliestSubscriptionToken, utcNow);
 
     public bool TryPurgeFromCache(out IList<IBatchContainer> purgedItems)
     {
         var now = DateTime.UtcNow;
-        lock (_lock)
+        foreach (var (stream, (pin, since)) in _pins.Where(p => now - p.Value.Since > PinFor).ToArray())
         {
-            foreach (var (stream, since) in _awaitingCursor.Where(a => now - a.Value > AwaitCursorFor).ToArray())
+            _pins.Remove(stream);
+            pin.Dispose();
+            LogNoCursor(logger, stream, now - since);
+        }
+        if (now >= _nextForget)
+        {
+            // Streams idle this long have usually lost their cursors too; a late batch of one is pinned again.
+            foreach (var stream in _withCursor.Where(w => now - w.Value > ForgetCursorAfter).Select(w => w.Key).ToArray())
             {
-                _awaitingCursor.Remove(stream);
-                LogNoCursor(logger, stream, now - since);
+                _withCursor.Remove(stream);
             }
-            if (_awaitingCursor.Count > 0)
-            {
-                purgedItems = [];
-                return false;
-            }
-            if (now >= _nextForget)
-            {
-                // Streams idle this long have usually lost their cursors too; a late batch of one only waits for AwaitCursorFor.
-                foreach (var stream in _withCursor.Where(w => now - w.Value > ForgetCursorAfter).Select(w => w.Key).ToArray())
-                {
-                    _withCursor.Remove(stream);
-                }
-                _nextForget = now + ForgetCursorAfter;
-            }
+            _nextForget = now + ForgetCursorAfter;
         }
         var purged = inner.TryPurgeFromCache(out var items);
         purgedItems = items ?? [];
         return purged;
     }
 
-    [LoggerMessage(LogLevel.Warning, "Stream {StreamId} got no consumer cursor within {Waited}; its batches no longer hold back acknowledgements")]
+    /// <summary>The agent's cursor now holds the stream's place: the pin can go (after it, so the place is never left open).</summary>
+    private void CursorOpened(StreamId streamId)
+    {
+        _withCursor[streamId] = DateTime.UtcNow;
+        if (_pins.Remove(streamId, out var pinned))
+        {
+            pinned.Pin.Dispose();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Stream {StreamId} got no consumer cursor within {Waited}; its batches are no longer held for it")]
     private static partial void LogNoCursor(ILogger logger, StreamId streamId, TimeSpan waited);
 }
 
