@@ -79,7 +79,7 @@ public sealed class EventsScenario : IScenario
             var atlas = Rounds.Median(results[0].Select(r => r.EventsPerSecond));
             var baseline = Rounds.Median(results[1].Select(r => r.EventsPerSecond));
             var ratio = Rounds.MedianRatio(results[0].Select(r => r.EventsPerSecond).ToArray(), results[1].Select(r => r.EventsPerSecond).ToArray());
-            report.Atlas.Add("how", "OnNextBatchAsync per event on the ride's Orleans stream (Redis Streams provider, 8 queues) -> pulling agents -> implicit per-ride consumer grain -> group-committed COPY into PostgreSQL");
+            report.Atlas.Add("how", "OnNextBatchAsync per event on the ride's Orleans stream (Redis Streams provider, 8 queues) -> pulling agents (up to 16 waiting batches of a stream at once) -> implicit per-ride batch consumer grain -> group-committed COPY into PostgreSQL");
             report.Atlas["events_per_s"] = BenchReport.Figure(atlas);
             report.Atlas["latency_p50_ms"] = BenchReport.Figure(Rounds.Median(results[0].Select(r => r.P50Ms)));
             report.Atlas["latency_p99_ms"] = BenchReport.Figure(Rounds.Median(results[0].Select(r => r.P99Ms)));

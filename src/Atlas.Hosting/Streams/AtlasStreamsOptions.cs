@@ -32,6 +32,12 @@ public sealed class AtlasStreamsOptions
     /// </summary>
     public TimeSpan MaxDeliveryBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Most batches of one stream the pulling agent hands a batch consumer at once (default 16): the ride history's
+    /// consumer stores a lagging ride's waiting events in one write.
+    /// </summary>
+    public int DeliveryBatchSize { get; set; } = 16;
+
     /// <summary>How long a queue's pulling agent waits after a read that returned nothing (default 50 ms).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 

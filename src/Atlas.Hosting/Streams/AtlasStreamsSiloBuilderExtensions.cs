@@ -143,6 +143,8 @@ public static class AtlasStreamsSiloBuilderExtensions
         {
             o.MaxEventDeliveryTime = options.MaxEventDeliveryTime;
             o.GetQueueMsgsTimerPeriod = options.PollInterval;
+            // A stream's waiting batches go to a batch consumer together (the ride history stores them in one write).
+            o.BatchContainerBatchSize = options.DeliveryBatchSize;
         }));
         // Orleans waits up to 30 s between deliveries to a failing consumer; a consumer fails only while its store is
         // down, and the history should catch up within seconds of its return.
@@ -196,6 +198,10 @@ public static class AtlasStreamsSiloBuilderExtensions
         if (options.MaxEventDeliveryTime <= TimeSpan.Zero)
         {
             throw new AtlasConfigurationException("Atlas:Streams:MaxEventDeliveryTime must be positive.");
+        }
+        if (options.DeliveryBatchSize < 1)
+        {
+            throw new AtlasConfigurationException($"Atlas:Streams:DeliveryBatchSize must be at least 1, not {options.DeliveryBatchSize}.");
         }
         if (options.MaxDeliveryBackoff <= TimeSpan.Zero)
         {

@@ -14,25 +14,36 @@ public interface IRideHistoryProjectionGrain : IGrainWithStringKey;
 /// (<see cref="IRideHistoryProjection"/>) and returns only once it is stored, so the stream provider acknowledges
 /// nothing the read model lacks. An event at or below the last sequence this activation stored is a repeated delivery
 /// and is skipped here; the store drops the ones this activation cannot know about (after a move or a restart).
-/// A store outage makes <see cref="OnNextAsync"/> throw: the pulling agent delivers the event again, in order.
+/// A store outage makes <see cref="OnNextAsync"/> throw: the pulling agent delivers the events again, in order.
 /// </summary>
 [ImplicitStreamSubscription(AtlasStreams.RideEvents)]
 public sealed partial class RideHistoryProjectionGrain(IRideHistoryProjection projection, ILogger<RideHistoryProjectionGrain> logger)
-    : Grain, IRideHistoryProjectionGrain, IStreamSubscriptionObserver, IAsyncObserver<RideEventMessage>
+    : Grain, IRideHistoryProjectionGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<RideEventMessage>
 {
     private int _lastSequence;
 
+    /// <summary>As a batch observer: when the projection lags, the ride's waiting events come together and are stored in one write.</summary>
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         handleFactory.Create<RideEventMessage>().ResumeAsync(this);
 
-    public async Task OnNextAsync(RideEventMessage item, StreamSequenceToken? token = null)
+    public async Task OnNextAsync(IList<SequentialItem<RideEventMessage>> items)
     {
-        if (item.Sequence <= _lastSequence)
+        var fresh = new List<RideEventMessage>(items.Count);
+        var last = _lastSequence;
+        foreach (var item in items)
+        {
+            if (item.Item.Sequence > last)
+            {
+                fresh.Add(item.Item);
+                last = item.Item.Sequence;
+            }
+        }
+        if (fresh.Count == 0)
         {
             return;
         }
-        await projection.ProjectRideEventsAsync([item]);
-        _lastSequence = item.Sequence;
+        await projection.ProjectRideEventsAsync(fresh);
+        _lastSequence = last;
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
