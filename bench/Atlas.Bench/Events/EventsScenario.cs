@@ -112,7 +112,7 @@ public sealed class EventsScenario : IScenario
             return (IReadOnlyList<RideEventMessage>)Enumerable.Range(1, EventsPerRide).Select(sequence => new RideEventMessage(rideId, sequence,
                 sequence switch { 1 => "created", 2 => "requested", 3 => "offered", 4 => "matched", _ => "cancelled" },
                 RideActor.System, "bench", created.AddMilliseconds(sequence), sequence < EventsPerRide ? RideStatus.Created : RideStatus.Cancelled,
-                $"rider-{tag}-{r}", null, VehicleType.Economy, "bench", "EUR", 1_000, null, null, null, created)).ToArray();
+                $"rider-{tag}-{r}", null, "economy", "bench", "EUR", 1_000, null, null, null, created)).ToArray();
         }).ToArray();
     }
 

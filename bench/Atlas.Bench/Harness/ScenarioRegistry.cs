@@ -19,6 +19,7 @@ public static class ScenarioRegistry
         new RemoteCallsScenario(),
         new LedgerScenario(),
         new HttpScenario(),
+        new GrpcIngestScenario(),
         new NearbyScenario(),
         new IngestScenario(),
         new EventsScenario(),

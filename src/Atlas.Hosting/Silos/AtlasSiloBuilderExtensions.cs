@@ -1,5 +1,7 @@
 using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
+using Atlas.Hosting.Retries;
+using Atlas.Hosting.Storage;
 using Atlas.Hosting.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,9 +28,9 @@ public static class AtlasSiloBuilderExtensions
     /// state serializer; start-up that fails on a type without a serializer; activity propagation across grain calls;
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
     /// (<see cref="ClusterMembershipOptions"/>), <c>Atlas:Messaging</c> (<see cref="SiloMessagingOptions"/>),
-    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>);
-    /// and the platform's stream provider, chosen by <c>Atlas:Streams</c> and the connection strings
-    /// (<see cref="AtlasStreamsSiloBuilderExtensions.AddAtlasStreams"/>).
+    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>),
+    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>); and the platform's stream provider, chosen by
+    /// <c>Atlas:Streams</c> and the connection strings (<see cref="AtlasStreamsSiloBuilderExtensions.AddAtlasStreams"/>).
     /// </summary>
     public static ISiloBuilder AddAtlasSilo(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -41,7 +43,12 @@ public static class AtlasSiloBuilderExtensions
 #pragma warning restore ORLEANSEXP003
 
         silo.AddIncomingGrainCallFilter<CallChainIncomingFilter>();
+        // A call that failed because grain storage could not serve it says which store (PostgreSQL, the SQLite file).
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.AddOutgoingGrainCallFilter<CallChainOutgoingFilter>();
+        // A grain's call that Orleans rejected before it ran (its target's silo stopping or just crashed) is tried again.
+        silo.AddOutgoingGrainCallFilter<RejectedCallRetryFilter>();
+        var retries = services.AddOptions<RejectedCallRetryOptions>();
         silo.AddActivityPropagation();
 
         // A type in a grain interface without a serializer fails start-up, naming it (Orleans checks only in Development otherwise).
@@ -52,6 +59,7 @@ public static class AtlasSiloBuilderExtensions
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
 
         services.AddOptions<ClusterMembershipOptions>().Configure(AtlasClusterDefaults.Membership);
+        services.AddOptions<GrainDirectoryOptions>().Configure(AtlasClusterDefaults.Directory);
         if (configuration is not null)
         {
             var atlas = configuration.GetSection(SectionName);
@@ -59,6 +67,8 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<SiloMessagingOptions>().Bind(atlas.GetSection("Messaging"));
             services.AddOptions<GrainCollectionOptions>().Bind(atlas.GetSection("Collection"));
             services.AddOptions<ReminderOptions>().Bind(atlas.GetSection("Reminders"));
+            services.AddOptions<GrainDirectoryOptions>().Bind(atlas.GetSection("Directory"));
+            retries.Bind(configuration.GetSection(RejectedCallRetryOptions.SectionName));
         }
 
         // The platform's stream provider (ride events, driver positions): memory, Redis Streams or Event Hubs.

@@ -64,6 +64,8 @@ internal sealed class RideCluster : IAsyncDisposable
             ["ConnectionStrings:Redis"] = TestRedis.ConnectionString,
             ["Atlas:Streams:Redis:KeyPrefix"] = prefix,
             ["Atlas:Streams:Queues"] = "4",
+            // Rides are offered and accepted (the built-in default city assigns at once).
+            ["Markets:Cities:default:Dispatch"] = "offer",
         });
         return new RideCluster(cluster, prefix, logs);
     }
@@ -82,7 +84,7 @@ internal sealed class RideCluster : IAsyncDisposable
     public async Task<string> OnlineDriverAsync(GeoPoint at)
     {
         var id = $"driver-{Guid.NewGuid():N}";
-        await Driver(id).Register(new DriverRegistration($"Driver {id}", VehicleType.Economy));
+        await Driver(id).Register(new DriverRegistration($"Driver {id}", "economy"));
         await Driver(id).UpdateLocation(at, DateTimeOffset.UtcNow);
         await Driver(id).GoOnline();
         return id;
@@ -96,7 +98,7 @@ internal sealed class RideCluster : IAsyncDisposable
     }
 
     public async Task<RideView> CreateRideAsync(string riderId, GeoPoint pickup) =>
-        await Ride($"ride-{Guid.NewGuid():N}").Create(new RideRequest(riderId, pickup, Offset(pickup, 3_000), VehicleType.Economy));
+        await Ride($"ride-{Guid.NewGuid():N}").Create(new RideRequest(riderId, pickup, Offset(pickup, 3_000), "economy", PaymentMethod: Atlas.Grains.Markets.PaymentMethod.Wallet));
 
     /// <summary>A ride from request to settled payment; returns it as the rider finally sees it.</summary>
     public async Task<(RideView Ride, string DriverId)> FinishedRideAsync()

@@ -55,7 +55,7 @@ public sealed class SqliteRideHistoryWriter(SqliteDatabase database) : IHistoryB
             foreach (var e in events.GroupBy(e => e.RideId).Select(g => g.MaxBy(e => e.Sequence)!))
             {
                 Bind(upsert, ("$ride", e.RideId), ("$rider", e.RiderId), ("$driver", e.DriverId), ("$status", e.Status.ToWireName()),
-                    ("$vehicle", e.VehicleType.ToWireName()), ("$city", e.City), ("$currency", e.Currency), ("$estimate", e.EstimateMinor),
+                    ("$vehicle", e.VehicleClass), ("$city", e.City), ("$currency", e.Currency), ("$estimate", e.EstimateMinor),
                     ("$charged", e.ChargedMinor), ("$commission", e.CommissionMinor), ("$distance", e.DistanceMeters),
                     ("$created", e.CreatedAt.UtcTicks), ("$at", e.At.UtcTicks), ("$sequence", e.Sequence));
                 await upsert.ExecuteNonQueryAsync(token);
