@@ -158,8 +158,13 @@ public sealed class SurgeTests(SurgeMarketsFactory api) : IClassFixture<SurgeMar
         // Recorded on the ride (its timeline) and in every event it published.
         var timeline = (await api.Admin().GetOkAsync($"/admin/rides/{lateOrderId}"))["timeline"]!.AsArray();
         Assert.Contains("surge x1.5 locked", timeline.Single(e => e!.Str("name") == "requested")!.Str("detail"));
-        var events = await Scenario.EventuallyAsync(() => Task.FromResult(
-                api.Events.Events.Where(e => e.RideId == lateOrderId).ToArray() is { } late && late.Any(e => e.Status == Atlas.Grains.Rides.RideStatus.Finished) ? late : null),
+        // The streams' pulling agents poll on the silo's TimeProvider, which this test drives: nudge it while waiting.
+        var events = await Scenario.EventuallyAsync(() =>
+            {
+                api.Clock.Advance(TimeSpan.FromMilliseconds(100));
+                return Task.FromResult(api.Events.Events.Where(e => e.RideId == lateOrderId).ToArray() is { } late &&
+                                       late.Any(e => e.Status == Atlas.Grains.Rides.RideStatus.Finished) ? late : null);
+            },
             "the late ride's events on its stream");
         Assert.All(events, e => Assert.Equal(15_000, e.SurgeBasisPoints));
         Assert.All(api.Events.Events.Where(e => e.RideId == earlyOrder.Str("order_id")), e => Assert.Equal(SurgeMultiplier.None, e.SurgeBasisPoints));
