@@ -35,12 +35,23 @@ public sealed class StreamKillTests(ITestOutputHelper output) : IAsyncLifetime
         var pickup = new GeoPoint(48.85 + Random.Shared.NextDouble() / 10, 2.35 + Random.Shared.NextDouble() / 10);
         var dropoff = new GeoPoint(pickup.Latitude + 0.02, pickup.Longitude);
 
-        // First half: every ride is created (one event each), then a silo dies with events in flight.
-        await Task.WhenAll(rides.Select(id => RetryAsync(() => _cluster.Grains.GetGrain<IOrderGrain>(id).Create(new RideRequest($"rider-{id}", pickup, dropoff)))));
-        var victim = _cluster.Silos[1];
-        await victim.KillAsync();
-        // Second half, while the cluster finds out: every ride is cancelled (its second event, more for some).
-        await Task.WhenAll(rides.Select(id => RetryAsync(() => _cluster.Grains.GetGrain<IOrderGrain>(id).Cancel(RideActor.Rider, $"rider-{id}", "kill test"))));
+        // Every ride is created and then cancelled (two events or more each); when half the rides are created, a
+        // silo dies with events published, read and not acknowledged, and rides still moving.
+        var created = 0;
+        var halfCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var workload = Task.WhenAll(rides.Select(async (id, i) =>
+        {
+            await Task.Delay(i * 25);
+            await RetryAsync(() => _cluster.Grains.GetGrain<IOrderGrain>(id).Create(new RideRequest($"rider-{id}", pickup, dropoff)));
+            if (Interlocked.Increment(ref created) == rides.Length / 2)
+            {
+                halfCreated.TrySetResult();
+            }
+            await RetryAsync(() => _cluster.Grains.GetGrain<IOrderGrain>(id).Cancel(RideActor.Rider, $"rider-{id}", "kill test"));
+        }));
+        await halfCreated.Task;
+        await _cluster.Silos[1].KillAsync();
+        await workload;
 
         var expected = new Dictionary<string, int>();
         foreach (var id in rides)
