@@ -2,6 +2,7 @@ using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
 using Atlas.Hosting.Retries;
 using Atlas.Hosting.Storage;
+using Atlas.Hosting.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,7 +29,8 @@ public static class AtlasSiloBuilderExtensions
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
     /// (<see cref="ClusterMembershipOptions"/>), <c>Atlas:Messaging</c> (<see cref="SiloMessagingOptions"/>),
     /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>),
-    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>).
+    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>); and the platform's stream provider, chosen by
+    /// <c>Atlas:Streams</c> and the connection strings (<see cref="AtlasStreamsSiloBuilderExtensions.AddAtlasStreams"/>).
     /// </summary>
     public static ISiloBuilder AddAtlasSilo(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -69,6 +71,9 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<GrainDirectoryOptions>().Bind(atlas.GetSection("Directory"));
             retries.Bind(configuration.GetSection(RejectedCallRetryOptions.SectionName));
         }
+
+        // The platform's stream provider (ride events, driver positions): memory, Redis Streams or Event Hubs.
+        silo.AddAtlasStreams(configuration);
 
         services.AddAtlasGrains(configuration);
         return silo;
