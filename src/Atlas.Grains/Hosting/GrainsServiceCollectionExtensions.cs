@@ -2,6 +2,7 @@ using Atlas.Grains.Drivers;
 using Atlas.Grains.Markets;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Idempotency;
+using Atlas.Grains.LiveFeed;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.History;
 using Atlas.Grains.Wallets;
@@ -17,7 +18,7 @@ public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
     /// Options (bound from <paramref name="configuration"/> sections <c>Markets</c>, <c>Drivers</c>, <c>Dispatch</c>,
-    /// <c>GeoIndex</c>, <c>Wallets</c>, <c>Idempotency</c> when given), the market catalog, and in-memory ledger and index
+    /// <c>GeoIndex</c>, <c>Wallets</c>, <c>Idempotency</c>, <c>LiveFeed</c> when given), the market catalog, and in-memory ledger and index
     /// stores unless others are registered.
     /// </summary>
     public static IServiceCollection AddAtlasGrains(this IServiceCollection services, IConfiguration? configuration = null)
@@ -28,6 +29,7 @@ public static class GrainsServiceCollectionExtensions
         var indexOptions = services.AddOptions<GeoIndexOptions>();
         var walletOptions = services.AddOptions<WalletOptions>();
         var idempotencyOptions = services.AddOptions<IdempotencyOptions>();
+        var liveFeedOptions = services.AddOptions<LiveFeedOptions>();
         if (configuration is not null)
         {
             marketOptions.Bind(configuration.GetSection(MarketOptions.SectionName));
@@ -36,6 +38,7 @@ public static class GrainsServiceCollectionExtensions
             indexOptions.Bind(configuration.GetSection(GeoIndexOptions.SectionName));
             walletOptions.Bind(configuration.GetSection(WalletOptions.SectionName));
             idempotencyOptions.Bind(configuration.GetSection(IdempotencyOptions.SectionName));
+            liveFeedOptions.Bind(configuration.GetSection(LiveFeedOptions.SectionName));
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MarketOptions>, MarketOptionsValidator>());
         services.TryAddSingleton(sp => new MarketCatalog(sp.GetRequiredService<IOptions<MarketOptions>>().Value));

@@ -851,7 +851,8 @@ public sealed partial class OrderGrain(
             : null;
         return new RideEventMessage(RideId, index + 1, e.Name, e.Actor, e.Detail, e.At, Ride.Status, Ride.RiderId, Ride.DriverId,
             Ride.VehicleClass ?? "", Ride.City, Ride.Estimate.Currency.Code, Ride.Estimate.Minor, Ride.Charged?.Minor, commission,
-            Ride.DistanceMeters, Ride.CreatedAt, Ride.PaymentMethod, Ride.SurgeBasisPoints);
+            Ride.DistanceMeters, Ride.CreatedAt, Ride.PaymentMethod, Ride.SurgeBasisPoints, Ride.Pickup, Ride.Dropoff,
+            Ride.Status == RideStatus.Created ? Ride.Offer?.DriverId : null);
     }
 
     // ---- Helpers ------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ namespace Atlas.Grains.Rides.Events;
 /// One event of a ride as published to its stream (<see cref="Streams.AtlasStreams.RideStream"/>), with the ride's
 /// summary after it, so a consumer can keep a read model without calling the ride. <see cref="Sequence"/> numbers a
 /// ride's events from 1: consumers drop duplicates by (ride, sequence), since delivery is at least once.
+/// <see cref="Pickup"/>, <see cref="Dropoff"/> and <see cref="OfferedDriverId"/> (the driver holding the ride's offer,
+/// if any) let a live map draw the ride; events published before they were added carry none.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("atlas.RideEventMessage")]
 public sealed record RideEventMessage(
@@ -28,7 +30,10 @@ public sealed record RideEventMessage(
     [property: Id(15)] long? DistanceMeters,
     [property: Id(16)] DateTimeOffset CreatedAt,
     [property: Id(18)] PaymentMethod PaymentMethod = PaymentMethod.Wallet,
-    [property: Id(19)] int SurgeBasisPoints = SurgeMultiplier.None);
+    [property: Id(19)] int SurgeBasisPoints = SurgeMultiplier.None,
+    [property: Id(20)] GeoPoint? Pickup = null,
+    [property: Id(21)] GeoPoint? Dropoff = null,
+    [property: Id(22)] string? OfferedDriverId = null);
 
 /// <summary>A driver's accepted position as published to the driver's stream (<see cref="Streams.AtlasStreams.PositionStream"/>).</summary>
 [GenerateSerializer, Immutable, Alias("atlas.DriverLocationMessage")]
