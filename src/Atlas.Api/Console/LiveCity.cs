@@ -99,7 +99,8 @@ public sealed class LiveCity
         driver.LocationAt = position.At;
         driver.HeardAt = now;
         driver.Stale = false;
-        if (position.At >= driver.StatusAt)
+        // The driver's stream is in order and says the driver's own status (republished on each change): it wins over
+        // what ride events said, which may have come ahead of it on their own streams.
         {
             var status = position.Status switch
             {

@@ -311,6 +311,13 @@ public sealed partial class DriverGrain(
         {
             LeaveIndex();
         }
+        // The driver's stream carries the status with each position; a change republishes the last position with the new
+        // status (and its own time, so the history, keyed by driver and time, keeps one row), for the consoles that
+        // follow the stream: a driver who comes online with a position was published as offline a moment before.
+        if (from != to && Driver.Location is { } location && Driver.LocationAt is { } locationAt)
+        {
+            PublishPosition(new DriverLocationMessage(DriverId, location, locationAt, (DriverStatusSnapshot)to));
+        }
     }
 
     /// <summary>An offer long past its expiry was abandoned by its ride (which would have released it): release it here.</summary>
