@@ -452,7 +452,8 @@
       [`Revenue (${minutes} min)`, amounts(m.revenue)],
       ['Revenue in all', amounts(m.revenue_total)],
       ['Open rides', `${m.open_rides}`],
-      ['Drivers', `${m.drivers.available} available · ${m.drivers.offered} offered · ${m.drivers.on_trip} on trip · ${m.drivers.offline} offline · ${m.drivers.stale} stale`],
+      ['Drivers at work', `${m.drivers.available} available · ${m.drivers.offered} offered · ${m.drivers.on_trip} on trip`],
+      ['Drivers away', `${m.drivers.offline} offline · ${m.drivers.stale} not heard from`],
     ];
     const list = $('figures');
     if (list.children.length !== rows.length * 2) {
