@@ -12,7 +12,8 @@
 #    all test projects. Exit code 0 only if nothing failed and a test ran.
 #
 # Settings (environment):
-#   ATLAS_TEST_RESULTS_DIR  where the .trx files go (default artifacts/test-results)
+#   ATLAS_TEST_RESULTS_DIR  where the .trx files go (default artifacts/test-results),
+#                           and the console's screenshot (console.png)
 #   ATLAS_TEST_KEEP_DATA=1  reuse the previous database instead of a fresh one
 #   ATLAS_TEST_KEEP_SERVICES=1  leave the servers running afterwards
 #   ATLAS_TEST_TIMEOUT      seconds before dotnet test is killed when CI=true
@@ -177,6 +178,10 @@ sum_trx() {
 }
 
 rm -rf "$RESULTS_DIR"
+# Tests that save files beside their results (the console's screenshot) put them here.
+mkdir -p "$RESULTS_DIR"
+ATLAS_TEST_RESULTS_DIR=$(cd "$RESULTS_DIR" && pwd)
+export ATLAS_TEST_RESULTS_DIR
 index=0
 for target in "${targets[@]}"; do
   index=$((index + 1))
