@@ -70,6 +70,26 @@ public sealed class ApiClientModeTests(SharedCluster shared) : IAsyncLifetime
         Assert.Equal((orderId, "FINISHED", charged), ((string)listed!["order_id"]!, (string)listed["status"]!, (long)listed["charged"]!));
     }
 
+    [Fact]
+    public async Task The_console_of_an_api_in_client_mode_shows_a_driver_from_the_silos_streams()
+    {
+        var driverId = $"driver-{Guid.NewGuid():N}";
+        var driver = await _api.ClientAsync(driverId, "driver");
+        var dispatcher = await _api.ClientAsync("cm-dispatcher", "dispatcher");
+
+        // The silos' position stream consumers relay to this API process, subscribed at the live feed's hub.
+        await ApiProcess.OkAsync(driver.PostAsJsonAsync("/driver/location", new { user_id = driverId, latitude = 48.8566, longitude = 2.3522, timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }));
+
+        JsonNode? seen = null;
+        await EventuallyAsync(async () =>
+        {
+            var snapshot = (await dispatcher.GetFromJsonAsync<JsonObject>("/console/api/snapshot"))!;
+            seen = snapshot["drivers"]!.AsArray().FirstOrDefault(d => (string?)d!["driver_id"] == driverId && (string?)d["status"] == "available");
+            return seen is not null;
+        });
+        Assert.Equal(48.8566, (double)seen!["location"]!["lat"]!, 6);
+    }
+
     private static long Revenue(JsonObject figures) =>
         figures["revenue"]!.AsArray().Where(a => (string?)a!["currency"] == "EUR").Sum(a => (long)a!["amount"]!);
 
