@@ -332,8 +332,10 @@ public sealed partial class DriverGrain(
         // The driver's stream carries the status with each position; a change republishes the last position with the new
         // status (and its own time, so the history, keyed by driver and time, keeps one row), for the consoles that
         // follow the stream: a driver who comes online with a position was published as offline a moment before.
+        // A sampled position still waiting is that same last position with the old status: it goes now, with the new one.
         if (from != to && Driver.Location is { } location && Driver.LocationAt is { } locationAt)
         {
+            _nextPosition = null;
             PublishPosition(new DriverLocationMessage(DriverId, location, locationAt, (DriverStatusSnapshot)to));
         }
     }
