@@ -41,6 +41,7 @@ public static class GrainsServiceCollectionExtensions
             liveFeedOptions.Bind(configuration.GetSection(LiveFeedOptions.SectionName));
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MarketOptions>, MarketOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LiveFeedOptions>, LiveFeedOptionsValidator>());
         services.TryAddSingleton(sp => new MarketCatalog(sp.GetRequiredService<IOptions<MarketOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILedgerStore, InMemoryLedgerStore>();
