@@ -191,6 +191,34 @@ public sealed class LiveCityTests
     }
 
     [Fact]
+    public void A_ride_quoted_with_surge_marks_its_cell_until_the_citys_surge_window_passes()
+    {
+        var markets = new MarketOptions();
+        markets.Cities["default"] = new CityOptions { Surge = new SurgeOptions { Enabled = true, Window = TimeSpan.FromMinutes(10) } };
+        var city = new LiveCity(Options.Create(new ConsoleOptions()), Options.Create(new DriverOptions()), Options.Create(new GeoIndexOptions()),
+            new MarketCatalog(markets), _time);
+        var surged = Event("r1", 1, "requested", RideStatus.Created, Now, Now) with { SurgeBasisPoints = 15_000 };
+        var plain = Event("r2", 1, "requested", RideStatus.Created, Now, Now) with { Pickup = new GeoPoint(10, 10) };
+
+        city.Apply(new LiveFeedBatch([surged, plain], []));
+
+        var cell = Assert.Single(city.Snapshot().SurgeCells); // the ride without surge marks nothing
+        Assert.Equal(1.5m, cell.Multiplier);
+        Assert.True(cell.South <= Centre.Latitude && Centre.Latitude < cell.North && cell.West <= Centre.Longitude && Centre.Longitude < cell.East);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        city.Sweep();
+        Assert.Empty(city.Snapshot().SurgeCells);
+    }
+
+    [Fact]
+    public void Surge_is_not_drawn_for_a_city_that_does_not_surge()
+    {
+        Apply(Event("r1", 1, "requested", RideStatus.Created, Now, Now) with { SurgeBasisPoints = 15_000 });
+
+        Assert.Empty(_city.Snapshot().SurgeCells);
+    }
+
+    [Fact]
     public void Consoles_beyond_the_limit_get_no_stream()
     {
         var city = new LiveCity(Options.Create(new ConsoleOptions { MaxStreams = 1 }), Options.Create(new DriverOptions()),
