@@ -112,7 +112,15 @@ internal sealed partial class LiveFeedSubscription(
         {
             LogUnsubscribeFailed(exception);
         }
-        grains.DeleteObjectReference<ILiveFeedObserver>(_reference);
+        try
+        {
+            grains.DeleteObjectReference<ILiveFeedObserver>(_reference);
+        }
+        catch (ArgumentException exception)
+        {
+            // The embedded silo stopped first and took its client's objects with it: nothing left to delete.
+            LogUnsubscribeFailed(exception);
+        }
         _reference = null;
     }
 
