@@ -98,6 +98,8 @@ public sealed class EmbeddedRestartTests
             start.Environment["Atlas__DataPath"] = dataPath;
             // Its own silo port: the default 11111 may be taken by another test host or a developer's dotnet run.
             start.Environment["Atlas__Silo__Port"] = ApiFactory.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // No gRPC port: the default 8086 may be taken by a developer's dotnet run (or a simulator's platform).
+            start.Environment["Atlas__Grpc__Port"] = "0";
             var process = Process.Start(start)!;
             var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}"));
             process.OutputDataReceived += (_, e) => api.Keep(e.Data);
