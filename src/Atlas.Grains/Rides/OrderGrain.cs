@@ -168,12 +168,14 @@ public sealed partial class OrderGrain(
         {
             if (!await driver.TryClaim(offer))
             {
+                DispatchMetrics.ClaimsRefused.Add(1);
                 return false;
             }
         }
         catch (Exception exception)
         {
             LogClaimFailed(RideId, driverId, exception);
+            DispatchMetrics.ClaimsRefused.Add(1);
             return false;
         }
 
@@ -190,6 +192,7 @@ public sealed partial class OrderGrain(
         }
         ArmOfferTimer(offer.ExpiresAt);
         LogOffered(RideId, driverId);
+        DispatchMetrics.Offers.Add(1);
         return true;
     }
 
@@ -258,6 +261,7 @@ public sealed partial class OrderGrain(
         await GrainFactory.GetGrain<IDriverGrain>(driverId).ReleaseOffer(RideId);
         Ride.Declined.Add(driverId);
         Ride.Offer = null;
+        DispatchMetrics.Declined.Add(1);
         Record("declined", RideActor.Driver, $"driver {driverId}");
         await DispatchNextAsync();
         return View();
@@ -269,6 +273,7 @@ public sealed partial class OrderGrain(
         await TryReleaseAsync(GrainFactory.GetGrain<IDriverGrain>(offer.DriverId));
         Ride.Declined.Add(offer.DriverId);
         Ride.Offer = null;
+        DispatchMetrics.Expired.Add(1);
         Record("offer_expired", RideActor.System, $"driver {offer.DriverId} did not answer");
         await DispatchNextAsync();
     }

@@ -1,5 +1,6 @@
 using Atlas.Hosting.Clustering;
 using Atlas.Hosting.Silos;
+using Atlas.Hosting.Telemetry;
 using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
@@ -29,6 +30,7 @@ public static class SiloHostConfiguration
         }
         var clusterId = configuration["Atlas:ClusterId"] ?? "atlas";
 
+        builder.AddAtlasTelemetry("atlas-silo");
         builder.UseOrleans(silo =>
         {
             silo.UseAtlasRedisClustering(redis, clusterId);
