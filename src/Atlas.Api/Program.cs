@@ -20,6 +20,7 @@ app.MapCustomerApi();
 app.MapDriverApi();
 app.MapWalletApi();
 app.MapAdminApi();
+app.MapOrleansDashboardForAdmins();
 
 app.Run();
 

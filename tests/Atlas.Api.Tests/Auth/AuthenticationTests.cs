@@ -45,7 +45,10 @@ public sealed class AuthenticationTests(ApiFactory api)
 
         var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("not a valid JWT", problem.Str("detail"));
-        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains("error=\"invalid_token\"", challenge.Parameter);
+        Assert.Contains("error_description=\"The token is not a valid JWT.\"", challenge.Parameter);
     }
 
     [Fact]
@@ -60,6 +63,7 @@ public sealed class AuthenticationTests(ApiFactory api)
 
         var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("signature", problem.Str("detail"));
+        Assert.Contains("signature", response.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]
@@ -108,7 +112,8 @@ public sealed class AuthenticationTests(ApiFactory api)
     [InlineData("/health/ready")]
     [InlineData("/version")]
     [InlineData("/openapi/v1.json")]
-    [InlineData("/docs/index.html")]
+    [InlineData("/docs/")]
+    [InlineData("/docs/scalar.js")]
     public async Task Health_version_and_docs_need_no_token(string path)
     {
         using var response = await api.Client().GetAsync(path);

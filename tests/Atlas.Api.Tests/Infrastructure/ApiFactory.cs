@@ -37,6 +37,8 @@ public class ApiFactory : WebApplicationFactory<Program>
         new("GeoIndex:FlushInterval", "00:00:00.050"),
         new("RateLimits:PerCaller:PermitLimit", "100000"),
         new("RateLimits:TokenIssuing:PermitLimit", "100000"),
+        // Every scrape renders afresh: a test reads /metrics right after the requests it counts.
+        new("Telemetry:Prometheus:ScrapeResponseCacheDurationMilliseconds", "0"),
     ];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
