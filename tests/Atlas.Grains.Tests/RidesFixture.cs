@@ -1,48 +1,91 @@
-using Atlas.Actors;
-using Atlas.Actors.Hosting;
-using Atlas.Actors.Testing;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Tests.Cluster;
+using Atlas.Grains.Tests.Wallets;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace Atlas.Grains.Tests;
 
-/// <summary>A cluster running the ride grains, with stores shared by every silo (as a database would be).</summary>
-public class RidesFixture : ClusterFixture
+/// <summary>
+/// The cluster every ride test runs on: two silos configured as production's (<c>AddAtlasSilo</c>,
+/// <c>UseAtlasMemoryStorage</c>) with the test timings, and the stores a database would hold shared by both silos: the
+/// ledger, the geo index and the ride event stream.
+/// </summary>
+public sealed class RidesFixture : IAsyncLifetime
 {
+    private InProcessTestCluster? _cluster;
+
+    /// <summary>The wallets' ledger, as stored.</summary>
     public InMemoryLedgerStore Ledger { get; } = new();
 
+    /// <summary>The ledger as the silos see it: a gate in front of <see cref="Ledger"/> that a test can close for one wallet.</summary>
+    public GatedLedgerStore LedgerGate { get; }
+
+    /// <summary>The geo index, as stored.</summary>
     public InMemoryGeoIndexStore Index { get; } = new();
+
+    /// <summary>The geo index as the silos see it: <see cref="Index"/>, with loads that a test can make fail.</summary>
+    public FlakyGeoIndexStore IndexGate { get; }
 
     public FlakyRideEventSink Events { get; } = new();
 
-    protected virtual int Silos => 2;
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed yet.");
 
-    protected override TestClusterBuilder CreateBuilder() => Configure(new TestClusterBuilder(Silos), Ledger, Index, Events);
+    public IGrainFactory GrainFactory => Cluster.Client;
 
-    public static TestClusterBuilder Configure(TestClusterBuilder builder, InMemoryLedgerStore ledger, InMemoryGeoIndexStore index, IRideEventSink? events = null) =>
-        builder.ConfigureSilo(silo =>
+    public RidesFixture()
+    {
+        LedgerGate = new GatedLedgerStore(Ledger);
+        IndexGate = new FlakyGeoIndexStore(Index);
+    }
+
+    /// <summary>The silos the cluster starts with (and is brought back to after a test killed one).</summary>
+    public const short Silos = 2;
+
+    public async Task InitializeAsync()
+    {
+        var settings = AtlasTestClusters.TestTimings();
+        // Small batches, so that group commit is seen with a few calls (GroupCommitTests).
+        settings["Wallets:MaxMovementsPerWrite"] = "4";
+        _cluster = await AtlasTestClusters.StartAsync(Silos, settings, services =>
         {
-            silo.Services.AddSingleton<ILedgerStore>(ledger);
-            silo.Services.AddSingleton<IGeoIndexStore>(index);
-            if (events is not null)
-            {
-                silo.Services.AddSingleton(events);
-            }
-            silo.Services.AddAtlasGrains();
-            silo.Services.Configure<DispatchOptions>(o =>
-            {
-                o.OfferTimeout = TimeSpan.FromSeconds(3);
-                o.PaymentRetryInterval = TimeSpan.FromSeconds(1);
-            });
-            silo.Services.Configure<GeoIndexOptions>(o => o.FlushInterval = TimeSpan.FromMilliseconds(50));
+            services.AddSingleton<ILedgerStore>(LedgerGate);
+            services.AddSingleton<IGeoIndexStore>(IndexGate);
+            services.AddSingleton<IRideEventSink>(Events);
         });
+    }
+
+    /// <summary>Kills a silo that holds none of the in-memory stores (as a crash beside a database would be).</summary>
+    public async Task KillSiloAsync()
+    {
+        var stores = Cluster.StoreSilo();
+        await Cluster.KillAsync(Cluster.Silos.Last(s => s != stores));
+    }
+
+    /// <summary>Starts silos until the cluster has <see cref="Silos"/> again.</summary>
+    public async Task RestoreSilosAsync()
+    {
+        while (Cluster.Silos.Count < Silos)
+        {
+            await Cluster.StartAdditionalSiloAsync();
+        }
+        await Cluster.WaitForLivenessToStabilizeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+    }
 
     public RideScenario Scenario() => new(GrainFactory);
 }
@@ -84,7 +127,26 @@ public sealed class RideScenario(IGrainFactory grains)
         await driver.Register(new DriverRegistration($"Driver {id}", type));
         await driver.UpdateLocation(at, DateTimeOffset.UtcNow);
         await driver.GoOnline();
+        await WaitUntilIndexedAsync(id, at, type);
         return id;
+    }
+
+    /// <summary>
+    /// Waits until the driver's index shard lists it. A driver tells its shard with a one-way call, which the ride's
+    /// search, another caller through another silo, may overtake: a driver "online" to the test must be findable.
+    /// </summary>
+    public async Task WaitUntilIndexedAsync(string driverId, GeoPoint at, VehicleType type)
+    {
+        var shard = grains.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(type, at, new GeoIndexOptions().CellSizeDegrees));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!(await shard.Nearest(at, 1, int.MaxValue, DateTimeOffset.MinValue)).Any(n => n.Id == driverId))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Driver {driverId} did not reach the index in time.");
+            }
+            await Task.Delay(10);
+        }
     }
 
     public async Task<string> RiderWithFundsAsync(long minor = 100_000, string? id = null)
@@ -150,4 +212,23 @@ public sealed class FlakyRideEventSink : IRideEventSink
         Interlocked.Decrement(ref _failuresLeft) >= 0
             ? throw new IOException("the event stream is unavailable (test)")
             : _inner.PublishAsync(events, cancellationToken);
+}
+
+/// <summary>A geo index store whose loads can be made to fail, as when the index's server is unreachable.</summary>
+public sealed class FlakyGeoIndexStore(InMemoryGeoIndexStore inner) : IGeoIndexStore
+{
+    private volatile bool _loadsFail;
+
+    /// <summary>Whether shards that activate now fail to load their entries.</summary>
+    public bool LoadsFail
+    {
+        get => _loadsFail;
+        set => _loadsFail = value;
+    }
+
+    public Task<IReadOnlyList<GeoCandidate>> LoadAsync(string shard, CancellationToken cancellationToken = default) =>
+        _loadsFail ? throw new IOException("the geo index store is unavailable (test)") : inner.LoadAsync(shard, cancellationToken);
+
+    public Task<bool> WriteAsync(string shard, IReadOnlyCollection<GeoCandidate> upserts, IReadOnlyCollection<string> removals, CancellationToken cancellationToken = default) =>
+        inner.WriteAsync(shard, upserts, removals, cancellationToken);
 }

@@ -1,8 +1,7 @@
-using Atlas.Actors;
-
 namespace Atlas.Bench.Activations;
 
 /// <summary>The grain of the <c>activations</c> scenario: no state beyond the base class, a method that does nothing.</summary>
+[Alias("bench.idle")]
 public interface IIdleGrain : IGrainWithIntegerKey
 {
     Task Ping();

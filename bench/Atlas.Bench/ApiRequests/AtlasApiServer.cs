@@ -8,7 +8,7 @@ namespace Atlas.Bench.ApiRequests;
 
 /// <summary>
 /// Atlas.Api's own Program on Kestrel (loopback), in production mode, with its default limits: its configuration,
-/// middleware, auth and embedded silo, as the app runs.
+/// middleware, auth and embedded Orleans silo (SQLite grain storage, reminders and ledger in a temporary folder), as the app runs.
 /// </summary>
 /// <remarks>
 /// The type argument only names Atlas.Api's assembly, whose entry point the factory runs: <c>Program</c> itself is
@@ -38,9 +38,12 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
         builder.UseEnvironment("Production");
         builder.UseSetting("urls", $"http://{Endpoint}");
         builder.UseSetting("Atlas:DataPath", _dataPath);
+        // The embedded Orleans silo on a free port (its default, 11111, may be taken on a shared machine); no gateway, as by default.
+        builder.UseSetting("Atlas:Silo:Port", BenchChild.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Atlas:ClusterId", $"bench-http-{Guid.NewGuid():N}"[..20]);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Atlas", "Warning");
-        builder.UseSetting("Logging:LogLevel:Atlas.Actors", "Warning");
+        builder.UseSetting("Logging:LogLevel:Orleans", "Warning");
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,8 +1,7 @@
-using Atlas.Actors;
-
 namespace Atlas.Bench.Calls;
 
 /// <summary>The grain of the <c>calls</c> scenario: the same work as <see cref="Baselines.MailboxActor"/>.</summary>
+[Alias("bench.counter")]
 public interface IBenchCounterGrain : IGrainWithIntegerKey
 {
     /// <summary>Increments the counter and returns it (a ValueTask, so the grain itself allocates nothing per call).</summary>

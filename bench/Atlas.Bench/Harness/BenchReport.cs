@@ -85,9 +85,27 @@ public sealed class BenchReport(string scenario, BenchSettings settings)
             ["runtime"] = Environment.Version.ToString(),
             ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             ["server_gc"] = System.Runtime.GCSettings.IsServerGC,
+            // This process over the whole run: long pauses explain gaps that a shared machine's load does not.
+            ["gc_pause_s"] = Math.Round(GC.GetTotalPauseDuration().TotalSeconds, 2),
+            ["gc_gen2_collections"] = GC.CollectionCount(2),
+            ["load_average_1m"] = LoadAverage(),
         };
         root["elapsed_s"] = Math.Round(elapsed.TotalSeconds, 1);
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>The machine's 1-minute load average as the run ends (Linux), null elsewhere: how shared the cores were.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A figure for the JSON: rounded, and null if it could not be measured (NaN).</summary>

@@ -73,21 +73,46 @@ public static class LoadGenerator
             callers[i] = CallerAsync(i, call, run, histogram, Math.Max(1, spec.LatencySampleEvery));
         }
 
-        await Task.Delay(spec.Ramp);
-        long allocatedBefore = spec.MeasureAllocations ? GC.GetTotalAllocatedBytes(precise: true) : 0;
-        spec.WindowOpened?.Invoke();
-        var countBefore = run.TotalCalls();
-        var started = Stopwatch.GetTimestamp();
-        run.Recording = true;
+        // The window is opened and closed by a thread of its own: a continuation after Task.Delay would be queued to the
+        // thread pool's global queue, which pool threads only serve when their local queues run dry — under closed-loop
+        // load on Orleans (whose work items prefer local queues) they never do, and a 0.4 s window lasted 10 s and more.
+        var window = new TaskCompletionSource<(long CountBefore, long CountAfter, TimeSpan Elapsed, long AllocatedBefore, long AllocatedAfter)>(
+            TaskCreationOptions.RunContinuationsAsynchronously);
+        var controller = new Thread(() =>
+        {
+            try
+            {
+                Thread.Sleep(spec.Ramp);
+                long allocatedBefore = spec.MeasureAllocations ? GC.GetTotalAllocatedBytes(precise: true) : 0;
+                spec.WindowOpened?.Invoke();
+                var countBefore = run.TotalCalls();
+                var started = Stopwatch.GetTimestamp();
+                run.Recording = true;
 
-        await Task.Delay(spec.Duration);
+                Thread.Sleep(spec.Duration);
 
-        run.Recording = false;
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var countAfter = run.TotalCalls();
-        spec.WindowClosed?.Invoke();
-        long allocatedAfter = spec.MeasureAllocations ? GC.GetTotalAllocatedBytes(precise: true) : 0;
-        run.Stop = true;
+                run.Recording = false;
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                var countAfter = run.TotalCalls();
+                spec.WindowClosed?.Invoke();
+                long allocatedAfter = spec.MeasureAllocations ? GC.GetTotalAllocatedBytes(precise: true) : 0;
+                window.SetResult((countBefore, countAfter, elapsed, allocatedBefore, allocatedAfter));
+            }
+            catch (Exception exception)
+            {
+                window.SetException(exception);
+            }
+            finally
+            {
+                run.Stop = true;
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "load window",
+        };
+        controller.Start();
+        var (countBefore, countAfter, elapsed, allocatedBefore, allocatedAfter) = await window.Task;
         await Task.WhenAll(callers);
 
         var calls = countAfter - countBefore;

@@ -112,7 +112,7 @@ public sealed class NearbyScenario : IScenario
             var naiveBest = results[1].MaxBy(r => r.CallsPerSecond)!;
             var ratio = atlasBest.CallsPerSecond / naiveBest.CallsPerSecond;
 
-            report.Atlas.Add("how", "DriverSearch.FindNearestAsync (1 -> 2.5 -> 5 km) over Redis-backed index shards on an embedded silo");
+            report.Atlas.Add("how", "DriverSearch.FindNearestAsync (1 -> 2.5 -> 5 km) over Redis-backed index shards (grains) on an embedded Orleans silo (AddAtlasSilo)");
             report.Atlas["shards"] = shards.Count;
             Figures(report.Atlas, atlasBest, results[0], samples, atlasMismatches);
             report.Baseline.Add("how", $"GEOSEARCH key FROMLONLAT lon lat BYRADIUS {RadiusMeters / 1000:0} km ASC COUNT {K} on one key of {Drivers} drivers");

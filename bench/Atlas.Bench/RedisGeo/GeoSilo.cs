@@ -1,8 +1,6 @@
-using Atlas.Actors;
 using Atlas.Bench.Silos;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
-using Atlas.Grains.Hosting;
 using Atlas.Infrastructure.GeoIndex;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,7 +50,6 @@ internal sealed class GeoSilo : IAsyncDisposable
             services.AddRedisGeoIndex(redis.Configuration, options => options.KeyPrefix = keyPrefix);
             services.AddSingleton(sp => new CountingGeoIndexStore(sp.GetRequiredService<RedisGeoIndexStore>()));
             services.Replace(ServiceDescriptor.Singleton<IGeoIndexStore>(sp => sp.GetRequiredService<CountingGeoIndexStore>()));
-            services.AddAtlasGrains();
             services.Configure<GeoIndexOptions>(options => options.EntryTimeToLive = timeToLive);
         });
         return new GeoSilo(silo, redis);

@@ -1,9 +1,9 @@
-using Atlas.Actors;
 using Atlas.Bench.Harness;
 
 namespace Atlas.Bench.RemoteCalls;
 
 /// <summary>The grain of the <c>remote-calls</c> scenario: the same work as the echo baseline's server.</summary>
+[Alias("bench.remote")]
 public interface IRemoteBenchGrain : IGrainWithIntegerKey
 {
     /// <summary>Returns <paramref name="value"/> (a ValueTask, so the grain itself allocates nothing per call).</summary>

@@ -1,15 +1,18 @@
-using Atlas.Actors.Hosting;
-using Atlas.Actors.Membership;
-using Atlas.Actors.Redis;
 using Atlas.Bench.Children;
+using Atlas.Bench.Silos;
+using Atlas.Hosting.Clustering;
+using Atlas.Hosting.Silos;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Atlas.Bench.RemoteCalls;
 
 /// <summary>
-/// The hidden <c>remote-silo --port P --cluster C --redis R</c> sub-command: one silo over TCP on 127.0.0.1:P with
-/// Redis membership and memory storage, hosting <see cref="RemoteBenchGrain"/>. Prints <c>ready</c> once active;
-/// leaves the cluster and exits when its standard input closes or on SIGTERM.
+/// The hidden <c>remote-silo --port P --gateway G --cluster C --redis R</c> sub-command: one Orleans silo configured as
+/// Atlas's silo processes are (<c>AddAtlasSilo</c>, <c>UseAtlasRedisClustering</c>, <c>AddAtlasEndpoints</c>) with memory
+/// storage, silo port P and gateway port G on 127.0.0.1, hosting <see cref="RemoteBenchGrain"/>. Prints <c>ready</c>
+/// once it is active in the cluster; leaves the cluster and exits when its standard input closes or on SIGTERM.
 /// </summary>
 public static class RemoteSiloChild
 {
@@ -19,41 +22,53 @@ public static class RemoteSiloChild
     {
         var options = new ChildArguments(args);
         var port = options.Int("port");
+        var gateway = options.Int("gateway");
         var cluster = options.String("cluster");
         var redis = options.String("redis");
         using var lifetime = new ChildLifetime();
 
-        await using var services = new ServiceCollection()
-            .AddSingleton(new BenchSiloInfo(port))
-            .Configure<SiloOptions>(o =>
-            {
-                o.ClusterId = cluster;
-                o.Port = port;
-                o.ListenAddress = "127.0.0.1";
-                o.AdvertisedHost = "127.0.0.1";
-            })
-            // The machine is shared and the benchmark saturates it: a generous probe timeout (as TestCluster uses) so
-            // that a busy silo is not voted dead in the middle of a run.
-            .Configure<MembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(3))
-            .AddAtlasSiloWithoutHost(silo => silo
-                .UseTcpTransport()
-                .UseRedisClustering(redis, o => o.ClusterId = cluster)
-                .AddMemoryGrainStorageAsDefault())
-            .BuildServiceProvider();
-        var silo = services.GetRequiredService<Silo>();
-        await silo.StartAsync(lifetime.Stopping);
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{SiloEndpointOptions.SectionName}:Port"] = Text(port),
+            [$"{SiloEndpointOptions.SectionName}:GatewayPort"] = Text(gateway),
+            [$"{SiloEndpointOptions.SectionName}:ListenAddress"] = "127.0.0.1",
+            [$"{SiloEndpointOptions.SectionName}:AdvertisedHost"] = "127.0.0.1",
+            // The benchmark saturates a shared machine: a generous probe timeout, so that a busy silo is not voted dead
+            // in the middle of a run (Atlas's default is 2 s, tuned for fast failure detection, not for this).
+            ["Atlas:Membership:ProbeTimeout"] = "00:00:05",
+        });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            EnvironmentName = Environments.Production,
+            Configuration = configuration,
+        });
+        BenchLogging.Configure(builder.Logging);
+        builder.Services.AddSingleton(new BenchSiloInfo(port));
+        builder.UseOrleans(silo =>
+        {
+            silo.UseAtlasRedisClustering(redis, cluster);
+            silo.AddAtlasEndpoints(configuration, cluster);
+            silo.AddAtlasSilo(configuration);
+            silo.UseAtlasMemoryStorage();
+        });
+        using var host = builder.Build();
+        await host.StartAsync(lifetime.Stopping);
         ChildLifetime.SignalReady();
 
         await lifetime.WaitAsync();
         using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await silo.StopAsync(stopTimeout.Token);
+            await host.StopAsync(stopTimeout.Token);
         }
         catch (OperationCanceledException)
         {
-            await silo.KillAsync();
+            // Not out in time: the process ends anyway, and the others will declare this silo dead.
         }
         return 0;
     }
+
+    private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

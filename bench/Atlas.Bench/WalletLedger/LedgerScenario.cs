@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Atlas.Bench.Harness;
 using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Postgres;
 using Npgsql;
 
 namespace Atlas.Bench.WalletLedger;
@@ -11,7 +12,7 @@ namespace Atlas.Bench.WalletLedger;
 /// rider's wallet (its hold placed beforehand, outside the measured part), a credit to the driver's wallet and a credit
 /// to the ONE platform wallet, which every payment touches: the hot spot. <see cref="InFlight"/> rides pay at once.
 /// <para>
-/// Atlas: the wallet grains of an embedded silo with the PostgreSQL ledger (<see cref="WalletGrainPayments"/>).
+/// Atlas: the wallet grains of an embedded Orleans silo with the PostgreSQL ledger (<see cref="WalletGrainPayments"/>).
 /// Baseline, in the same run: plain PostgreSQL transactions doing the same rows (<see cref="PlainTransactionPayments"/>),
 /// with the same pool size and the same number of rides in flight. Both check at the end that the platform wallet
 /// holds exactly the sum of every commission.
@@ -46,7 +47,7 @@ public sealed class LedgerScenario : IScenario
         var pooled = new NpgsqlConnectionStringBuilder(services.Postgres) { MaxPoolSize = PoolSize, MinPoolSize = 0 }.ConnectionString;
         await using (var schema = NpgsqlDataSource.Create(pooled))
         {
-            await Atlas.Actors.Postgres.PostgresMigrations.ApplyAsync(schema, PostgresLedgerSchema.Migrations);
+            await PostgresMigrations.ApplyAsync(schema, PostgresLedgerSchema.Migrations);
         }
         var run = Guid.NewGuid().ToString("N")[..8];
         log.Progress($"{InFlight} rides in flight, {rounds} round(s) of {measuredRides} payments per ride slot ({InFlight * measuredRides} per side and round), pool {PoolSize}, run {run}");
@@ -87,7 +88,7 @@ public sealed class LedgerScenario : IScenario
         var atlasPooled = LoadResult.Pool(results[0]);
         var baselinePooled = LoadResult.Pool(results[1]);
         var ratio = atlasPooled.CallsPerSecond / baselinePooled.CallsPerSecond;
-        report.Atlas.Add("how", "wallet grains (IWalletGrain Capture, Credit, Credit) on an embedded silo with AddPostgresLedger");
+        report.Atlas.Add("how", "wallet grains (IWalletGrain Capture, Credit, Credit) on an embedded Orleans silo (AddAtlasSilo, memory grain storage) with AddPostgresLedger");
         Figures(report.Atlas, atlasPooled, results[0]);
         report.Baseline.Add("how", "per movement: BEGIN, SELECT … FOR UPDATE of the wallet row (and the hold), PostgresLedgerStore's apply statement (prepared), COMMIT");
         Figures(report.Baseline, baselinePooled, results[1]);

@@ -1,23 +1,19 @@
 using Atlas.Bench.Silos;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
 using static Atlas.Bench.WalletLedger.RideFare;
 
 namespace Atlas.Bench.WalletLedger;
 
-/// <summary>Atlas's side: the wallet grains of an embedded silo with the PostgreSQL ledger (<c>AddPostgresLedger</c>).</summary>
+/// <summary>Atlas's side: the wallet grains of an embedded Orleans silo (AddAtlasSilo) with the PostgreSQL ledger (<c>AddPostgresLedger</c>).</summary>
 internal sealed class WalletGrainPayments(EmbeddedSilo silo, RideWallets wallets) : IRidePayments
 {
     private readonly IWalletGrain _platform = silo.Grains.GetGrain<IWalletGrain>(wallets.Platform);
 
     public static async Task<WalletGrainPayments> StartAsync(string connectionString, RideWallets wallets)
     {
-        var silo = await EmbeddedSilo.StartAsync(builder =>
-        {
-            builder.Services.AddPostgresLedger(connectionString);
-            builder.Services.AddAtlasGrains();
-        });
+        // AddAtlasSilo registers the grains with an in-memory ledger; AddPostgresLedger replaces it.
+        var silo = await EmbeddedSilo.StartAsync(builder => builder.Services.AddPostgresLedger(connectionString));
         return new WalletGrainPayments(silo, wallets);
     }
 

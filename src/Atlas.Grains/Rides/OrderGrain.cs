@@ -106,7 +106,14 @@ public sealed partial class OrderGrain(
         }
         if (Ride.DriverRequested)
         {
-            return View(); // already searching or offering
+            if (Ride.Offer is null)
+            {
+                // Requested, yet neither offered nor closed: the search failed part-way (a call failed, or the silo died
+                // under it) and this is the caller's retry. Search again now rather than at the dispatch reminder's next
+                // tick, which a silo that died as it registered the reminder can delay to Orleans' next reminder-table read.
+                await DispatchNextAsync();
+            }
+            return View(); // already offering
         }
 
         var hold = Ride.Estimate + Ride.Estimate.ShareInBasisPoints(_dispatch.HoldMarginBasisPoints);
@@ -692,11 +699,22 @@ public sealed partial class OrderGrain(
         }
     }
 
+    /// <summary>
+    /// Best effort, since it follows state that is already stored: a reminder left registered (its reminder service was
+    /// unreachable, say a silo stopping) finds nothing to do at its next tick and unregisters itself then.
+    /// </summary>
     private async Task UnregisterAsync(string reminderName)
     {
-        if (await this.GetReminder(reminderName) is { } reminder)
+        try
         {
-            await this.UnregisterReminder(reminder);
+            if (await this.GetReminder(reminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception exception)
+        {
+            LogUnregisterFailed(RideId, reminderName, exception);
         }
     }
 
@@ -719,6 +737,9 @@ public sealed partial class OrderGrain(
 
     [LoggerMessage(LogLevel.Warning, "Ride {RideId}: publishing its events failed; they will be retried")]
     private partial void LogPublishFailed(string rideId, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId}: reminder {Reminder} could not be unregistered; its next tick will")]
+    private partial void LogUnregisterFailed(string rideId, string reminder, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "Ride {RideId}: payment {Reference} failed; it will be retried")]
     private partial void LogPaymentFailed(string rideId, string reference, Exception exception);

@@ -37,15 +37,21 @@ public sealed class CallChain
 /// <param name="Method">The interface method, for the message (<c>IOrderGrain.AcceptOffer</c>).</param>
 /// <param name="Blocks">
 /// Whether the grain takes no other request while this one waits: false for <c>[Reentrant]</c>,
-/// <c>[StatelessWorker]</c> (another activation takes the call) and <c>[MayInterleave]</c> classes.
+/// <c>[StatelessWorker]</c> (another activation takes the call) and <c>[MayInterleave]</c> classes, and for a call that
+/// itself interleaves (<c>[AlwaysInterleave]</c>, a timer's tick).
 /// </param>
 /// <param name="ReadOnly">Whether the call is <c>[ReadOnly]</c> (another read-only call may interleave with it).</param>
+/// <param name="Reentrancy">
+/// The call-chain reentrancy section the call came in with (<see cref="RequestContext.ReentrancyId"/>; empty if none):
+/// the grain before it in the chain made it inside that section.
+/// </param>
 [GenerateSerializer, Immutable, Alias("atlas.CallLink")]
 public sealed record CallLink(
     [property: Id(0)] GrainId Grain,
     [property: Id(1)] string Method,
     [property: Id(2)] bool Blocks,
-    [property: Id(3)] bool ReadOnly)
+    [property: Id(3)] bool ReadOnly,
+    [property: Id(4)] Guid Reentrancy)
 {
     public override string ToString() => $"{Grain}.{Method}";
 }

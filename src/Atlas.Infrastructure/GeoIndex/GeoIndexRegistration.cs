@@ -23,6 +23,7 @@ public static class GeoIndexRegistration
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         services.AddOptions<GeoIndexOptions>();
+        services.AddSerializableExceptions(ExceptionSerialization.StackExchangeRedis);
         services.AddOptions<RedisGeoIndexOptions>().Configure(options =>
         {
             options.ConnectionString = connectionString;

@@ -10,7 +10,10 @@ namespace Atlas.Infrastructure.GeoIndex;
 
 /// <summary>
 /// The geo index store on Redis: three keys per shard, written together by one Lua script per batch
-/// (<see cref="GeoIndexScripts"/>), so a batch is one round trip and the keys never disagree:
+/// (<see cref="GeoIndexScripts"/>), so a batch is one round trip and the keys never disagree. Lua rather than
+/// StackExchange.Redis' typed commands in a MULTI: a write and a load first read which entries are stale
+/// (ZRANGEBYSCORE), then remove exactly those from all three keys and set the expiry from the freshest entry left — a
+/// read-then-write that a transaction could only do with WATCH and retries, in two round trips or more:
 /// <list type="bullet">
 /// <item><c>{prefix}{{shard}}</c> — a GEO set of the shard's drivers, for Redis-side GEOSEARCH by other tools.</item>
 /// <item><c>{prefix}{{shard}}:seen</c> — a sorted set of driver → last seen (unix ms): membership and staleness.</item>
@@ -197,20 +200,13 @@ public sealed partial class RedisGeoIndexStore : IGeoIndexStore, IAsyncDisposabl
 
     // ---- Connection and failures ----------------------------------------------------------------------------------
 
-    private async Task<RedisResult> EvaluateAsync(IDatabase database, string script, RedisKey[] keys, RedisValue[] arguments)
-    {
-        try
-        {
-            return await database.ScriptEvaluateAsync(script, keys, arguments).ConfigureAwait(false);
-        }
-        catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            // The server lost its script cache (a restart, SCRIPT FLUSH) while the library still sends EVALSHA.
-            // NOSCRIPT means the script did not run: load it again and retry once.
-            await database.ExecuteAsync("SCRIPT", "LOAD", script).ConfigureAwait(false);
-            return await database.ScriptEvaluateAsync(script, keys, arguments).ConfigureAwait(false);
-        }
-    }
+    /// <summary>
+    /// Runs a script by its SHA1 (<c>EVALSHA</c>; StackExchange.Redis loads it once per server). If the server lost its
+    /// script cache (a restart, <c>SCRIPT FLUSH</c>) the library gets NOSCRIPT, which means the script did not run, and
+    /// sends it again itself.
+    /// </summary>
+    private static Task<RedisResult> EvaluateAsync(IDatabase database, string script, RedisKey[] keys, RedisValue[] arguments) =>
+        database.ScriptEvaluateAsync(script, keys, arguments);
 
     private Task<T> RunAsync<T>(string shard, string operation, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken) =>
         _connection.RunAsync(command, cause => new GeoIndexStoreUnavailableException(

@@ -69,11 +69,19 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
         // Never give up on a Redis that is down: fail the calls (clearly, bounded by the timeouts) and keep
-        // reconnecting in the background, so the component recovers without a restart.
+        // reconnecting in the background, so the component recovers without a restart. (StackExchange.Redis 2.x
+        // defaults abortConnect to true except for Azure endpoints; a connection string may say either.)
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = Milliseconds(connectTimeout);
+        // 2.x bounds async calls by AsyncTimeout (which follows SyncTimeout unless set): both are the operation timeout.
         configuration.SyncTimeout = Milliseconds(operationTimeout);
-        // The library's default waits ConnectTimeout between reconnect attempts; Atlas wants Redis back soon.
+        configuration.AsyncTimeout = Milliseconds(operationTimeout);
+        // 2.x queues commands issued while disconnected until they time out (BacklogPolicy.Default). A component calls
+        // Redis on behalf of a caller who is waiting: while the connection is known to be down, fail at once (as 1.x
+        // did) instead of holding every call for the whole operation timeout.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        // The 2.x default backs off exponentially from ConnectTimeout / 2 between reconnect attempts; Atlas wants Redis
+        // back within a second of its return.
         configuration.ReconnectRetryPolicy = new LinearRetry(1000);
         return configuration;
     }
@@ -219,8 +227,8 @@ public sealed partial class RedisConnection : IAsyncDisposable, IDisposable
             _shared.ConnectionFailed -= OnConnectionFailed;
             _shared.ConnectionRestored -= OnConnectionRestored;
         }
-        // Close our own connection once it exists, even if the connect is still under way. Not Dispose(): in 1.2.6 it
-        // waits a full SyncTimeout (the operation timeout) before returning; commands still in flight just fail.
+        // Close our own connection once it exists, even if the connect is still under way, without waiting for commands
+        // still in flight (they just fail): Dispose() would let them complete first, up to the operation timeout.
         connecting?.ContinueWith(static t => t.Result.Close(allowCommandsToComplete: false), CancellationToken.None,
             TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }

@@ -139,20 +139,20 @@ public sealed partial class RedisLocationHistorySink : ILocationHistorySink, IAs
         {
             return true;
         }
-        var appends = new object[batch.Count][];
+        var appends = new (RedisKey Stream, NameValueEntry[] Fields)[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            appends[i] = RideStreamEntries.XAddArguments(_options.LocationStreamOf(batch[i].DriverId), _options.LocationStreamMaxLength, batch[i]);
+            appends[i] = (_options.LocationStreamOf(batch[i].DriverId), RideStreamEntries.Fields(batch[i]));
         }
         try
         {
             var failed = await _connection.RunAsync($"appending {batch.Count} driver positions", async database =>
             {
                 var pipeline = database.CreateBatch();
-                var pending = new Task<RedisResult>[appends.Length];
+                var pending = new Task<RedisValue>[appends.Length];
                 for (var i = 0; i < appends.Length; i++)
                 {
-                    pending[i] = pipeline.ExecuteAsync("XADD", appends[i]);
+                    pending[i] = RideStreamEntries.AppendAsync(pipeline, appends[i].Stream, _options.LocationStreamMaxLength, appends[i].Fields);
                 }
                 pipeline.Execute();
                 try

@@ -6,7 +6,7 @@ namespace Atlas.Infrastructure.Streams;
 /// <summary>
 /// Appends ride events to the ride streams: each event to the partition of its ride
 /// (<see cref="RideStreamOptions.RideStreamOf"/>), by <c>XADD … MAXLEN ~ {RideStreamMaxLength} * type ride-event v 1
-/// data {json}</c>. All events of one call go in one pipelined batch (one round trip), in order, so a ride's events are
+/// data {json}</c> (StackExchange.Redis' <c>StreamAddAsync</c>). All events of one call go in one pipelined batch (one round trip), in order, so a ride's events are
 /// in its partition in sequence order. A call that fails (Redis down or too slow) throws
 /// <see cref="StreamUnavailableException"/>; some of its events may have been appended — the ride publishes them
 /// again and consumers drop duplicates by (ride, sequence).
@@ -30,19 +30,19 @@ public sealed class RedisRideEventSink : IRideEventSink
         {
             return;
         }
-        var appends = new object[events.Count][];
+        var appends = new (RedisKey Stream, NameValueEntry[] Fields)[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
             var message = events[i] ?? throw new ArgumentException("An event is null.", nameof(events));
-            appends[i] = RideStreamEntries.XAddArguments(_options.RideStreamOf(message.RideId), _options.RideStreamMaxLength, message);
+            appends[i] = (_options.RideStreamOf(message.RideId), RideStreamEntries.Fields(message));
         }
         await _connection.RunAsync(Describe(events), async database =>
         {
             var batch = database.CreateBatch();
-            var pending = new Task<RedisResult>[appends.Length];
+            var pending = new Task<RedisValue>[appends.Length];
             for (var i = 0; i < appends.Length; i++)
             {
-                pending[i] = batch.ExecuteAsync("XADD", appends[i]);
+                pending[i] = RideStreamEntries.AppendAsync(batch, appends[i].Stream, _options.RideStreamMaxLength, appends[i].Fields);
             }
             batch.Execute();
             await Task.WhenAll(pending).ConfigureAwait(false);

@@ -25,6 +25,9 @@ namespace Atlas.Infrastructure.Streams;
 ///   once, retried with back-off, and logged again when it ends; nothing is acknowledged meanwhile. If Redis lost the
 ///   group (a restart without persistence), the group is created again and reading resumes.</item>
 /// </list>
+/// Every command goes through StackExchange.Redis' typed stream API (<c>StreamCreateConsumerGroupAsync</c>,
+/// <c>StreamReadGroupAsync</c>, <c>StreamAutoClaimAsync</c>, <c>StreamPendingMessagesAsync</c>, <c>StreamAcknowledgeAsync</c>,
+/// <c>StreamAddAsync</c>, <c>StreamConsumerInfoAsync</c>, <c>StreamDeleteConsumerAsync</c>).
 /// </summary>
 public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
 {
@@ -225,7 +228,7 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
         await _connection.RunAsync($"creating consumer group {Group}", async database =>
         {
             var batch = database.CreateBatch();
-            var creates = _streams.Select(stream => batch.ExecuteAsync("XGROUP", "CREATE", (RedisKey)stream, Group, "0", "MKSTREAM")).ToArray();
+            var creates = _streams.Select(stream => batch.StreamCreateConsumerGroupAsync(stream, Group, StreamPosition.Beginning, createStream: true)).ToArray();
             batch.Execute();
             foreach (var create in creates)
             {
@@ -245,7 +248,8 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
     /// <summary>Handles what this consumer (by name) had read and not acknowledged: after a restart, or an outage.</summary>
     private async Task HandleOwnPendingAsync()
     {
-        var from = _streams.ToDictionary(s => s, _ => "0", StringComparer.Ordinal);
+        // From the start of this consumer's pending list (XREADGROUP … 0), then after the last entry each stream returned.
+        var from = _streams.ToDictionary(s => s, _ => StreamPosition.Beginning, StringComparer.Ordinal);
         while (from.Count > 0 && !_stopping.IsCancellationRequested)
         {
             var streams = from.Keys.ToArray();
@@ -272,7 +276,7 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
 
     private async Task<int> ReadNewAsync()
     {
-        var entries = await ReadGroupAsync(_streams, _streams.Select(_ => ">").ToArray(), "reading new entries").ConfigureAwait(false);
+        var entries = await ReadGroupAsync(_streams, _streams.Select(_ => StreamPosition.NewMessages).ToArray(), "reading new entries").ConfigureAwait(false);
         if (entries.Count > 0)
         {
             await HandleAsync(entries, firstDelivery: true).ConfigureAwait(false);
@@ -285,12 +289,11 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
         foreach (var stream in _streams)
         {
             var cursor = _claimCursors.GetValueOrDefault(stream, "0-0");
-            var result = await _connection.RunAsync($"taking over idle entries of {stream}", database => database.ExecuteAsync("XAUTOCLAIM",
-                (RedisKey)stream, Group, Name, (long)_options.ClaimIdleTime.TotalMilliseconds, cursor, "COUNT", _options.BatchSize), _stopping.Token).ConfigureAwait(false);
-            var parts = (RedisResult[])result!;
-            _claimCursors[stream] = (string)parts[0]!;
-            var entries = ParseEntries(stream, (RedisResult[])parts[1]!);
-            var trimmed = parts.Length > 2 && (RedisResult[])parts[2]! is { Length: > 0 } deleted ? deleted.Length : 0;
+            var claimed = await _connection.RunAsync($"taking over idle entries of {stream}", database => database.StreamAutoClaimAsync(
+                stream, Group, Name, (long)_options.ClaimIdleTime.TotalMilliseconds, cursor, _options.BatchSize), _stopping.Token).ConfigureAwait(false);
+            _claimCursors[stream] = (string)claimed.NextStartId!;
+            var entries = ToRawEntries(stream, claimed.ClaimedEntries);
+            var trimmed = claimed.DeletedIds.Length;
             if (trimmed > 0)
             {
                 // XAUTOCLAIM drops entries the stream trimmed away from the pending list by itself.
@@ -317,31 +320,18 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
         var expiryMs = (long)_options.ConsumerExpiry.TotalMilliseconds;
         foreach (var stream in _streams)
         {
-            var consumers = (RedisResult[])(await _connection.RunAsync($"listing the consumers of {stream}",
-                database => database.ExecuteAsync("XINFO", "CONSUMERS", (RedisKey)stream, Group), _stopping.Token).ConfigureAwait(false))!;
+            var consumers = await _connection.RunAsync($"listing the consumers of {stream}",
+                database => database.StreamConsumerInfoAsync(stream, Group), _stopping.Token).ConfigureAwait(false);
             foreach (var consumer in consumers)
             {
-                var fields = Fields((RedisResult[])consumer!);
-                if (fields.TryGetValue("name", out var name) && name != Name
-                    && fields.TryGetValue("pending", out var pending) && pending == "0"
-                    && fields.TryGetValue("idle", out var idle) && long.TryParse(idle, NumberStyles.Integer, CultureInfo.InvariantCulture, out var idleMs) && idleMs > expiryMs)
+                if (consumer.Name != Name && consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > expiryMs)
                 {
-                    await _connection.RunAsync($"removing consumer {name} from {stream}",
-                        database => database.ExecuteAsync("XGROUP", "DELCONSUMER", (RedisKey)stream, Group, name), _stopping.Token).ConfigureAwait(false);
-                    LogConsumerExpired(name, Group, stream);
+                    await _connection.RunAsync($"removing consumer {consumer.Name} from {stream}",
+                        database => database.StreamDeleteConsumerAsync(stream, Group, consumer.Name), _stopping.Token).ConfigureAwait(false);
+                    LogConsumerExpired(consumer.Name, Group, stream);
                 }
             }
         }
-    }
-
-    private static Dictionary<string, string> Fields(RedisResult[] pairs)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < pairs.Length; i += 2)
-        {
-            fields[(string)pairs[i]!] = (string)pairs[i + 1]!;
-        }
-        return fields;
     }
 
     // ---- Handling a batch ----------------------------------------------------------------------------------------
@@ -461,25 +451,23 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
     private async Task DeadLetterAsync(StreamEntry entry, long deliveries, string kind, string reason)
     {
         var deadLetters = RideStreamOptions.DeadLetterStreamOf(entry.Stream);
-        var arguments = new List<object>(16 + entry.Fields.Count * 2)
+        var fields = new List<NameValueEntry>(7 + entry.Fields.Count)
         {
-            (RedisKey)deadLetters, "MAXLEN", "~", _deadLetterMaxLength, "*",
-            "reason", reason,
-            "source_stream", entry.Stream,
-            "source_id", entry.Id,
-            "group", Group,
-            "consumer", Name,
-            "deliveries", deliveries,
-            "dead_at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            new("reason", reason),
+            new("source_stream", entry.Stream),
+            new("source_id", entry.Id),
+            new("group", Group),
+            new("consumer", Name),
+            new("deliveries", deliveries),
+            new("dead_at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
         };
         foreach (var (field, value) in entry.Fields)
         {
-            arguments.Add(DeadLetterFieldPrefix + field);
-            arguments.Add(value);
+            fields.Add(new(DeadLetterFieldPrefix + field, value));
         }
         // Copy first, then acknowledge: a crash in between leaves a second copy, never a lost entry.
-        await _connection.RunAsync($"dead-lettering {entry.Id} of {entry.Stream}", database => database.ExecuteAsync("XADD", arguments.ToArray()), _stopping.Token)
-            .ConfigureAwait(false);
+        await _connection.RunAsync($"dead-lettering {entry.Id} of {entry.Stream}", database => database.StreamAddAsync(
+            deadLetters, fields.ToArray(), maxLength: _deadLetterMaxLength, useApproximateMaxLength: true), _stopping.Token).ConfigureAwait(false);
         await AckAsync([(entry.Stream, entry.Id)]).ConfigureAwait(false);
         Interlocked.Increment(ref _deadLettered);
         StreamMetrics.EntriesDeadLettered.Add(1, _groupTag, new("reason", kind));
@@ -497,7 +485,7 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
         await _connection.RunAsync("acknowledging entries", async database =>
         {
             var batch = database.CreateBatch();
-            var acks = byStream.Select(g => batch.ExecuteAsync("XACK", [(RedisKey)g.Key, Group, .. g.Select(e => (object)e.Id)])).ToArray();
+            var acks = byStream.Select(g => batch.StreamAcknowledgeAsync(g.Key, Group, g.Select(e => (RedisValue)e.Id).ToArray())).ToArray();
             batch.Execute();
             await Task.WhenAll(acks).ConfigureAwait(false);
             return true;
@@ -513,12 +501,11 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
             var ids = group.Select(e => e.Id).ToArray();
             var first = ids.MinBy(ParseId);
             var last = ids.MaxBy(ParseId);
-            var result = await _connection.RunAsync($"reading delivery counts in {group.Key}", database => database.ExecuteAsync("XPENDING",
-                (RedisKey)group.Key, Group, first!, last!, ids.Length + 1_000, Name), _stopping.Token).ConfigureAwait(false);
-            foreach (var row in (RedisResult[])result!)
+            var pending = await _connection.RunAsync($"reading delivery counts in {group.Key}", database => database.StreamPendingMessagesAsync(
+                group.Key, Group, ids.Length + 1_000, Name, first, last), _stopping.Token).ConfigureAwait(false);
+            foreach (var message in pending)
             {
-                var fields = (RedisResult[])row!;
-                counts[(group.Key, (string)fields[0]!)] = (long)fields[3];
+                counts[(group.Key, (string)message.MessageId!)] = message.DeliveryCount;
             }
         }
         return counts;
@@ -530,45 +517,44 @@ public sealed partial class RedisStreamConsumer<T> : IAsyncDisposable
         return (ulong.Parse(id.AsSpan(0, dash), CultureInfo.InvariantCulture), ulong.Parse(id.AsSpan(dash + 1), CultureInfo.InvariantCulture));
     }
 
-    private async Task<List<RawEntry>> ReadGroupAsync(IReadOnlyList<string> streams, IReadOnlyList<string> ids, string action)
+    private async Task<List<RawEntry>> ReadGroupAsync(IReadOnlyList<string> streams, IReadOnlyList<RedisValue> positions, string action)
     {
-        var arguments = new List<object>(6 + streams.Count * 2) { "GROUP", Group, Name, "COUNT", _options.BatchSize, "STREAMS" };
-        arguments.AddRange(streams.Select(s => (object)(RedisKey)s));
-        arguments.AddRange(ids);
-        var result = await _connection.RunAsync(action, database => database.ExecuteAsync("XREADGROUP", arguments.ToArray()), _stopping.Token)
+        var from = new StreamPosition[streams.Count];
+        for (var i = 0; i < from.Length; i++)
+        {
+            from[i] = new StreamPosition(streams[i], positions[i]);
+        }
+        var read = await _connection.RunAsync(action, database => database.StreamReadGroupAsync(from, Group, Name, _options.BatchSize), _stopping.Token)
             .ConfigureAwait(false);
         var entries = new List<RawEntry>();
-        if (result is null || result.IsNull)
+        foreach (var stream in read)
         {
-            return entries;
-        }
-        foreach (var item in (RedisResult[])result!)
-        {
-            var pair = (RedisResult[])item!;
-            entries.AddRange(ParseEntries((string)pair[0]!, (RedisResult[])pair[1]!));
+            entries.AddRange(ToRawEntries(stream.Key!, stream.Entries));
         }
         return entries;
     }
 
-    private static List<RawEntry> ParseEntries(string stream, RedisResult[]? items)
+    private static List<RawEntry> ToRawEntries(string stream, StackExchange.Redis.StreamEntry[] read)
     {
-        var entries = new List<RawEntry>(items?.Length ?? 0);
-        foreach (var item in items ?? [])
+        var entries = new List<RawEntry>(read.Length);
+        foreach (var item in read)
         {
-            var parts = (RedisResult[])item!;
-            var id = (string)parts[0]!;
-            var values = parts.Length > 1 && !parts[1].IsNull ? (RedisResult[])parts[1]! : null;
-            if (values is null)
+            if (item.IsNull)
             {
-                entries.Add(new RawEntry(stream, id, null));
+                continue; // Redis 6.2's XAUTOCLAIM answers a claimed entry the stream has deleted as nil (7.0 lists its id apart)
+            }
+            // Redis answers a pending entry the stream has trimmed since with its id and no fields (an entry always has some).
+            if (item.Values.Length == 0)
+            {
+                entries.Add(new RawEntry(stream, (string)item.Id!, null));
                 continue;
             }
-            var fields = new KeyValuePair<string, string>[values.Length / 2];
+            var fields = new KeyValuePair<string, string>[item.Values.Length];
             for (var i = 0; i < fields.Length; i++)
             {
-                fields[i] = new((string)values[2 * i]!, (string)values[(2 * i) + 1]!);
+                fields[i] = new((string)item.Values[i].Name!, (string)item.Values[i].Value!);
             }
-            entries.Add(new RawEntry(stream, id, fields));
+            entries.Add(new RawEntry(stream, (string)item.Id!, fields));
         }
         return entries;
     }

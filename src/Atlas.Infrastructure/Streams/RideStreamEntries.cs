@@ -30,15 +30,24 @@ public static class RideStreamEntries
 
     private static readonly string Version = SchemaVersion.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The <c>XADD</c> arguments (the key first) appending <paramref name="message"/> with a <c>MAXLEN ~</c> cap.</summary>
-    internal static object[] XAddArguments(RedisKey key, long maxLength, RideEventMessage message) =>
-        Arguments(key, maxLength, RideEventType, JsonSerializer.Serialize(RideEventPayload.From(message), StreamJsonContext.Default.RideEventPayload));
+    /// <summary>The fields of the entry that carries <paramref name="message"/>.</summary>
+    internal static NameValueEntry[] Fields(RideEventMessage message) =>
+        Fields(RideEventType, JsonSerializer.Serialize(RideEventPayload.From(message), StreamJsonContext.Default.RideEventPayload));
 
-    internal static object[] XAddArguments(RedisKey key, long maxLength, DriverLocationMessage message) =>
-        Arguments(key, maxLength, DriverLocationType, JsonSerializer.Serialize(DriverLocationPayload.From(message), StreamJsonContext.Default.DriverLocationPayload));
+    /// <summary>The fields of the entry that carries <paramref name="message"/>.</summary>
+    internal static NameValueEntry[] Fields(DriverLocationMessage message) =>
+        Fields(DriverLocationType, JsonSerializer.Serialize(DriverLocationPayload.From(message), StreamJsonContext.Default.DriverLocationPayload));
 
-    private static object[] Arguments(RedisKey key, long maxLength, string type, string json) =>
-        [key, "MAXLEN", "~", maxLength, "*", TypeField, type, VersionField, Version, DataField, json];
+    private static NameValueEntry[] Fields(string type, string json) =>
+        [new(TypeField, type), new(VersionField, Version), new(DataField, json)];
+
+    /// <summary>
+    /// Queues <c>XADD {stream} MAXLEN ~ {maxLength} * {fields}</c> on <paramref name="commands"/> (a batch, so that a
+    /// call's appends go in one round trip): trimming to about <paramref name="maxLength"/> entries, at whole macro
+    /// nodes, costs Redis next to nothing.
+    /// </summary>
+    internal static Task<RedisValue> AppendAsync(IDatabaseAsync commands, RedisKey stream, long maxLength, NameValueEntry[] fields) =>
+        commands.StreamAddAsync(stream, fields, maxLength: maxLength, useApproximateMaxLength: true);
 
     /// <summary>Reads a ride event entry; throws <see cref="StreamEntryFormatException"/> naming what is wrong.</summary>
     public static RideEventMessage ParseRideEvent(StreamEntry entry) =>

@@ -2,14 +2,18 @@ using System.Reflection;
 using Atlas.Grains.Common;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Rides;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Atlas.Grains.Tests.Domain;
 
 using Atlas.Grains.Monetary;
 
 /// <summary>
-/// The actor runtime recreates exceptions in another process by matching public constructor parameter names to
-/// property names (ignoring case), so every domain exception must be rebuildable from its own properties.
+/// Every domain exception is built from what it carries: one constructor takes exactly its properties and derives the
+/// message from them, so an exception rebuilt from its properties is the same one. Orleans' generated codecs carry those
+/// properties to a caller on another silo (<see cref="Every_exception_crosses_Orleans_serializer_as_itself"/>; across
+/// real silos: <c>Cluster/CrossSiloExceptionTests</c>).
 /// </summary>
 public class DomainExceptionShapeTests
 {
@@ -58,6 +62,30 @@ public class DomainExceptionShapeTests
         Assert.False(string.IsNullOrWhiteSpace(original.Message));
         Assert.Equal(original.Message, recreated.Message);
     }
+
+    [Theory]
+    [MemberData(nameof(ExceptionTypeNames))]
+    public void Every_exception_crosses_Orleans_serializer_as_itself(string typeName)
+    {
+        var type = ExceptionTypes.Single(t => t.FullName == typeName);
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly);
+        var constructor = type.GetConstructors().Single(c => c.GetParameters().Length == properties.Length);
+        var original = (Exception)constructor.Invoke(constructor.GetParameters().Select(p => SampleValue(p.ParameterType)).ToArray());
+
+        var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(original));
+
+        Assert.IsType(type, copy);
+        Assert.Equal(original.Message, copy.Message);
+        foreach (var property in properties)
+        {
+            Assert.Equal(property.GetValue(original), property.GetValue(copy));
+        }
+    }
+
+    private static readonly Serializer Serializer = new ServiceCollection()
+        .AddSerializer(serializer => serializer.AddAssembly(typeof(DomainException).Assembly))
+        .BuildServiceProvider()
+        .GetRequiredService<Serializer>();
 
     private static object SampleValue(Type type)
     {

@@ -1,6 +1,7 @@
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Tests.Cluster;
 using Atlas.Grains.Tests.Domain;
 using static Atlas.Grains.Tests.RideScenario;
 
@@ -25,6 +26,7 @@ public sealed class GeoIndexTests(RidesFixture fixture)
             await fixture.GrainFactory.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(VehicleType.Xl, driver.Location, options.CellSizeDegrees))
                 .Upsert(driver.Id, driver.Location, driver.LastSeen);
         }
+        await WaitUntilIndexedAsync(drivers, VehicleType.Xl, options);
         var search = new DriverSearch(fixture.GrainFactory, options);
         var freshSince = now.AddSeconds(-30);
 
@@ -92,6 +94,7 @@ public sealed class GeoIndexTests(RidesFixture fixture)
             await fixture.GrainFactory.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(VehicleType.Premium, driver.Location, options.CellSizeDegrees))
                 .Upsert(driver.Id, driver.Location, driver.LastSeen);
         }
+        await WaitUntilIndexedAsync(drivers, VehicleType.Premium, options);
         var search = new DriverSearch(fixture.GrainFactory, options);
         var freshSince = DateTimeOffset.UtcNow.AddSeconds(-30);
         for (var q = 0; q < queries; q++)
@@ -107,6 +110,34 @@ public sealed class GeoIndexTests(RidesFixture fixture)
         }
     }
 
+    /// <summary>
+    /// Waits until every shard holds its drivers. Upserts are one-way calls, which Orleans does not keep in order with
+    /// the searches that follow them (nor with each other).
+    /// </summary>
+    private async Task WaitUntilIndexedAsync(GeoCandidate[] drivers, VehicleType type, GeoIndexOptions options)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var shard in drivers.GroupBy(d => GeoIndexShards.Key(type, d.Location, options.CellSizeDegrees)))
+        {
+            var grain = fixture.GrainFactory.GetGrain<IGeoIndexGrain>(shard.Key);
+            while (await grain.Count() < shard.Count())
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"shard {shard.Key} did not receive its {shard.Count()} drivers in time");
+                await Task.Delay(10);
+            }
+        }
+    }
+
+    private static async Task WaitForCountAsync(IGeoIndexGrain grain, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await grain.Count() != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the shard did not reach {count} entries in time");
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task A_shard_rebuilds_from_its_store_after_it_deactivates()
     {
@@ -114,11 +145,13 @@ public sealed class GeoIndexTests(RidesFixture fixture)
         var grain = fixture.GrainFactory.GetGrain<IGeoIndexGrain>(shard);
         await grain.Upsert("a", new GeoPoint(10.001, 10.001), DateTimeOffset.UtcNow);
         await grain.Upsert("b", new GeoPoint(10.002, 10.002), DateTimeOffset.UtcNow);
+        await WaitForCountAsync(grain, 2); // one-way calls: the remove must not overtake the upsert
         await grain.Remove("a");
-        Assert.Equal(1, await grain.Count());
+        await WaitForCountAsync(grain, 1);
 
-        var silo = fixture.Cluster.Silos.First(s => s.Silo.HasActivation(new Actors.GrainId("geoindex", shard)));
-        await silo.Silo.DeactivateAsync(new Actors.GrainId("geoindex", shard));
+        Assert.NotNull(fixture.Cluster.SiloOf(grain));
+        await fixture.Cluster.DeactivateAsync(grain);
+        Assert.Null(fixture.Cluster.SiloOf(grain));
 
         Assert.Equal(1, await grain.Count());
         Assert.Equal(["b"], (await fixture.Index.LoadAsync(shard)).Select(c => c.Id));

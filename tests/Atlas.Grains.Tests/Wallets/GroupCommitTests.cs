@@ -1,94 +1,19 @@
-using System.Collections.Concurrent;
-using Atlas.Actors;
-using Atlas.Actors.Testing;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Wallets;
-using Microsoft.Extensions.DependencyInjection;
+using Atlas.Grains.Tests.Cluster;
+using Orleans.Storage;
 using static Atlas.Grains.Tests.RideScenario;
 
 namespace Atlas.Grains.Tests.Wallets;
 
 /// <summary>
-/// A ledger store whose writes for a wallet can be held at a gate (so that movements queue behind one in flight),
-/// that records the size of every write, and that can fail a write before or after applying it.
+/// Movements that arrive while a wallet's write is in flight are committed together, with the outcomes of one-by-one.
+/// The shared cluster writes at most 4 movements per write (<c>Wallets:MaxMovementsPerWrite</c>), so that batches fill up
+/// with few calls.
 /// </summary>
-public sealed class GatedLedgerStore : ILedgerStore
+[Collection(RidesCollection.Name)]
+public sealed class GroupCommitTests(RidesFixture fixture)
 {
-    private readonly ConcurrentDictionary<string, (TaskCompletionSource Entered, TaskCompletionSource Open)> _gates = new();
-    private readonly ConcurrentDictionary<string, (Exception Error, bool AfterApplying)> _failures = new();
-
-    public InMemoryLedgerStore Inner { get; } = new();
-
-    /// <summary>The number of movements of each write, per wallet, in order.</summary>
-    public ConcurrentDictionary<string, ConcurrentQueue<int>> Writes { get; } = new();
-
-    /// <summary>Holds the wallet's next write at the gate; completes when a write is waiting there.</summary>
-    public Task CloseAsync(string walletId) => _gates.GetOrAdd(walletId, _ => (NewSignal(), NewSignal())).Entered.Task;
-
-    public void Open(string walletId)
-    {
-        if (_gates.TryRemove(walletId, out var gate))
-        {
-            gate.Open.TrySetResult();
-        }
-    }
-
-    /// <summary>The wallet's next write throws <paramref name="error"/>, before it is applied or after.</summary>
-    public void FailNextWrite(string walletId, Exception error, bool afterApplying) => _failures[walletId] = (error, afterApplying);
-
-    public int[] WritesOf(string walletId) => Writes.TryGetValue(walletId, out var sizes) ? sizes.ToArray() : [];
-
-    public async Task<LedgerBatchResult> ApplyBatchAsync(string walletId, long expectedVersion, IReadOnlyList<LedgerWrite> writes, CancellationToken cancellationToken = default)
-    {
-        Writes.GetOrAdd(walletId, _ => new()).Enqueue(writes.Count);
-        if (_gates.TryGetValue(walletId, out var gate))
-        {
-            gate.Entered.TrySetResult();
-            await gate.Open.Task;
-        }
-        _failures.TryRemove(walletId, out var failure);
-        if (failure.Error is not null && !failure.AfterApplying)
-        {
-            throw failure.Error;
-        }
-        var result = await Inner.ApplyBatchAsync(walletId, expectedVersion, writes, cancellationToken);
-        return failure.Error is not null ? throw failure.Error : result;
-    }
-
-    public Task<LedgerWriteResult> ApplyAsync(string walletId, long expectedVersion, LedgerWrite write, CancellationToken cancellationToken = default) =>
-        Inner.ApplyAsync(walletId, expectedVersion, write, cancellationToken);
-
-    public Task<WalletSnapshot?> LoadAsync(string walletId, CancellationToken cancellationToken = default) => Inner.LoadAsync(walletId, cancellationToken);
-
-    public Task<WalletMovement?> FindMovementAsync(string walletId, string reference, CancellationToken cancellationToken = default) =>
-        Inner.FindMovementAsync(walletId, reference, cancellationToken);
-
-    public Task<IReadOnlyList<WalletMovement>> ReadMovementsAsync(string walletId, long afterVersion, int limit, CancellationToken cancellationToken = default) =>
-        Inner.ReadMovementsAsync(walletId, afterVersion, limit, cancellationToken);
-
-    public Task<IReadOnlyList<LedgerEntry>> ReadEntriesAsync(string account, CancellationToken cancellationToken = default) =>
-        Inner.ReadEntriesAsync(account, cancellationToken);
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
-/// <summary>One silo whose wallets write to a <see cref="GatedLedgerStore"/>, at most 4 movements per write.</summary>
-public sealed class GroupCommitFixture : ClusterFixture
-{
-    public GatedLedgerStore Store { get; } = new();
-
-    protected override TestClusterBuilder CreateBuilder() => new TestClusterBuilder(1).ConfigureSilo(silo =>
-    {
-        silo.Services.AddSingleton<ILedgerStore>(Store);
-        silo.Services.AddAtlasGrains();
-        silo.Services.Configure<WalletOptions>(o => o.MaxMovementsPerWrite = 4);
-    });
-}
-
-/// <summary>Movements that arrive while a wallet's write is in flight are committed together, with the outcomes of one-by-one.</summary>
-public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture<GroupCommitFixture>
-{
-    private GatedLedgerStore Store => fixture.Store;
+    private GatedLedgerStore Store => fixture.LedgerGate;
 
     private (string Id, IWalletGrain Grain) NewWallet()
     {
@@ -97,38 +22,27 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
     }
 
     /// <summary>
-    /// Sends <paramref name="operations"/> while the wallet's first write waits at the gate, then opens it. Calls to one
-    /// grain keep their order, and the wallet takes a call's movement into its queue as soon as the call arrives, so
-    /// once a balance read sent after them has answered, they are all queued.
+    /// Sends <paramref name="first"/>, and <paramref name="queued"/> once the wallet's write of it waits at the gate, then
+    /// opens the gate. The wallet takes a call's movement into its queue as soon as the call arrives, so the queued calls
+    /// are all in before the gate opens, in the order sent (by a sender on the wallet's silo: see
+    /// <see cref="IWalletSenderGrain"/>).
     /// </summary>
-    private async Task<Outcome[]> QueueBehindAsync(string walletId, IWalletGrain wallet, Func<Task<WalletMovement>> first,
-        params Func<Task<WalletMovement>>[] operations)
-    {
-        var entered = Store.CloseAsync(walletId);
-        var inFlight = first();
-        await entered.WaitAsync(TimeSpan.FromSeconds(30));
-        var queued = operations.Select(operation => operation()).ToArray();
-        await wallet.GetBalance();
-        Store.Open(walletId);
-        var outcomes = new List<Outcome>();
-        foreach (var call in queued.Prepend(inFlight))
-        {
-            try
-            {
-                outcomes.Add(new Outcome(await call, null));
-            }
-            catch (Exception exception)
-            {
-                outcomes.Add(new Outcome(null, exception));
-            }
-        }
-        return outcomes.ToArray();
-    }
+    private async Task<WalletAnswer[]> QueueBehindAsync(string walletId, IWalletGrain wallet, WalletCall first, params WalletCall[] queued) =>
+        await QueueBehindAsync(walletId, wallet, first, queued, whileClosed: () => Task.CompletedTask);
 
-    /// <summary>What a call answered: a movement, or an error.</summary>
-    private sealed record Outcome(WalletMovement? Movement, Exception? Error)
+    private async Task<WalletAnswer[]> QueueBehindAsync(string walletId, IWalletGrain wallet, WalletCall first, WalletCall[] queued, Func<Task> whileClosed)
     {
-        public WalletMovement Result => Movement ?? throw new InvalidOperationException($"The call failed: {Error}");
+        await wallet.GetBalance(); // activates the wallet, to place the sender beside it
+        var sender = fixture.GrainFactory.GetGrain<IWalletSenderGrain>(NewId("sender"));
+        var silo = fixture.Cluster.SiloOf(wallet)!;
+        var entered = Store.CloseAsync(walletId);
+        await Placement.OnSilo(silo, () => sender.Send(walletId, [first]));
+        Assert.Equal(silo, fixture.Cluster.SiloOf(sender));
+        await entered.WaitAsync(TimeSpan.FromSeconds(30));
+        await sender.Send(walletId, queued);
+        await whileClosed();
+        Store.Open(walletId);
+        return await sender.Answers();
     }
 
     [Fact]
@@ -136,8 +50,8 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
     {
         var (id, wallet) = NewWallet();
 
-        var calls = await QueueBehindAsync(id, wallet, () => wallet.TopUp("t0", Eur(100)),
-            Enumerable.Range(1, 9).Select(i => (Func<Task<WalletMovement>>)(() => wallet.Credit($"c{i}", Eur(i)))).ToArray());
+        var calls = await QueueBehindAsync(id, wallet, WalletCall.TopUp("t0", Eur(100)),
+            Enumerable.Range(1, 9).Select(i => WalletCall.Credit($"c{i}", Eur(i))).ToArray());
 
         Assert.Equal([1, 4, 4, 1], Store.WritesOf(id));
         Assert.Equal(Enumerable.Range(1, 10).Select(v => (long)v), calls.Select(c => c.Result.Version));
@@ -151,8 +65,8 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
     {
         var (id, wallet) = NewWallet();
 
-        var calls = await QueueBehindAsync(id, wallet, () => wallet.TopUp("t0", Eur(10)),
-            () => wallet.Credit("c1", Eur(100)), () => wallet.Debit("d1", Eur(105)), () => wallet.Debit("d2", Eur(10)));
+        var calls = await QueueBehindAsync(id, wallet, WalletCall.TopUp("t0", Eur(10)),
+            WalletCall.Credit("c1", Eur(100)), WalletCall.Debit("d1", Eur(105)), WalletCall.Debit("d2", Eur(10)));
 
         Assert.Equal([1, 2], Store.WritesOf(id)); // d2 is refused: it is not written
         Assert.Equal(Eur(5), calls[2].Result.BalanceAfter);
@@ -166,8 +80,8 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
         var (id, wallet) = NewWallet();
         var original = await wallet.TopUp("t0", Eur(100));
 
-        var calls = await QueueBehindAsync(id, wallet, () => wallet.Credit("c1", Eur(1)),
-            () => wallet.TopUp("t0", Eur(100)), () => wallet.Credit("c2", Eur(2)));
+        var calls = await QueueBehindAsync(id, wallet, WalletCall.Credit("c1", Eur(1)),
+            WalletCall.TopUp("t0", Eur(100)), WalletCall.Credit("c2", Eur(2)));
 
         Assert.True(calls[1].Result.Replayed);
         Assert.Equal(original.Version, calls[1].Result.Version);
@@ -181,8 +95,8 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
     {
         var (id, wallet) = NewWallet();
 
-        var calls = await QueueBehindAsync(id, wallet, () => wallet.TopUp("t0", Eur(100)),
-            () => wallet.Credit("x", Eur(7)), () => wallet.Credit("x", Eur(7)), () => wallet.Credit("y", Eur(1)));
+        var calls = await QueueBehindAsync(id, wallet, WalletCall.TopUp("t0", Eur(100)),
+            WalletCall.Credit("x", Eur(7)), WalletCall.Credit("x", Eur(7)), WalletCall.Credit("y", Eur(1)));
 
         Assert.Equal((2L, false), (calls[1].Result.Version, calls[1].Result.Replayed));
         Assert.Equal((2L, true), (calls[2].Result.Version, calls[2].Result.Replayed));
@@ -195,21 +109,13 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
     {
         var (id, wallet) = NewWallet();
         await wallet.TopUp("t0", Eur(100));
-        var entered = Store.CloseAsync(id);
-        var inFlight = wallet.Credit("c1", Eur(1));
-        await entered.WaitAsync(TimeSpan.FromSeconds(30));
-        var queued = new[] { wallet.Credit("c2", Eur(2)), wallet.Debit("d1", Eur(3)) };
-        await wallet.GetBalance();
         // A stale duplicate activation elsewhere writes version 2 first.
         var other = new WalletMovement(id, "other", MovementKind.Credit, Eur(50), null, Eur(150), Eur(0), 2, DateTimeOffset.UtcNow);
-        await Store.Inner.ApplyAsync(id, 1, new LedgerWrite(other, [], null, null));
 
-        Store.Open(id);
+        var calls = await QueueBehindAsync(id, wallet, WalletCall.Credit("c1", Eur(1)), [WalletCall.Credit("c2", Eur(2)), WalletCall.Debit("d1", Eur(3))],
+            whileClosed: () => Store.Inner.ApplyAsync(id, 1, new LedgerWrite(other, [], null, null)));
 
-        foreach (var call in queued.Prepend(inFlight))
-        {
-            await Assert.ThrowsAsync<InconsistentStateException>(() => call);
-        }
+        Assert.All(calls, call => Assert.IsType<InconsistentStateException>(call.Error));
         var next = await wallet.Credit("c2", Eur(2));
         Assert.Equal((3L, Eur(152)), (next.Version, next.BalanceAfter));
     }

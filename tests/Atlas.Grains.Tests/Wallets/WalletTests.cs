@@ -1,4 +1,4 @@
-using Atlas.Actors;
+using Orleans.Storage;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using static Atlas.Grains.Tests.RideScenario;

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using Atlas.Actors;
 using Atlas.Grains.Common;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
+using Orleans.Runtime;
+using Orleans.Storage;
 using static Atlas.Grains.Tests.RideScenario;
 
 namespace Atlas.Grains.Tests.Workload;
@@ -26,7 +27,14 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
 
     public IReadOnlyCollection<string> Rides => _rides;
 
-    public IEnumerable<string> WalletIds => _riderIds.Concat(_driverIds).Select(Atlas.Grains.Wallets.WalletIds.ForUser).Append(Atlas.Grains.Wallets.WalletIds.Platform);
+    /// <summary>The wallets of the workload's riders and drivers.</summary>
+    public IEnumerable<string> UserWalletIds => _riderIds.Concat(_driverIds).Select(Atlas.Grains.Wallets.WalletIds.ForUser);
+
+    /// <summary>
+    /// Whether a ledger reference belongs to one of the workload's rides: <c>ride:{ride}:…</c> on a wallet,
+    /// <c>{wallet}/ride:{ride}:…</c> on a counter account.
+    /// </summary>
+    public bool IsOwnReference(string reference) => reference.Contains($"ride:wl{seed}-", StringComparison.Ordinal);
 
     /// <summary>Raised once when half the rides have been created (to kill a silo then, say).</summary>
     public Func<Task>? AtHalfway { get; set; }
@@ -44,7 +52,12 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
         }
         using var stop = new CancellationTokenSource();
         var driving = Task.WhenAll(_driverIds.Select(d => Task.Run(() => DriveAsync(d, stop.Token))));
-        await Task.WhenAll(_riderIds.Select(r => Task.Run(() => RideAsync(r))));
+        var riding = Task.WhenAll(_riderIds.Select(r => Task.Run(() => RideAsync(r))));
+        if (await Task.WhenAny(riding, driving) == driving)
+        {
+            await driving; // drivers stop only when told: one failed, and its rides would wait for it in vain
+        }
+        await riding;
         await stop.CancelAsync();
         await driving;
     }
@@ -182,12 +195,21 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
             {
                 return await call();
             }
-            catch (Exception exception) when (exception is SiloUnavailableException or InconsistentStateException or GrainCallTimeoutException && DateTime.UtcNow < deadline)
+            catch (Exception exception) when (IsTransient(exception) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
         }
     }
+
+    /// <summary>
+    /// What a silo's death causes until it is detected: calls to or through it rejected, lost (timed out), or refused by
+    /// an activation that is no longer the writer of its state; and Orleans' in-memory reminder table, on the dying silo
+    /// that owned a reminder's range, refusing to register or remove it.
+    /// </summary>
+    private static bool IsTransient(Exception exception) =>
+        exception is OrleansMessageRejectionException or InconsistentStateException or TimeoutException
+            or InvalidOperationException { Message: "The reminder service is not currently available." };
 
     private static async Task Retry(Func<Task> call) => await Retry(async () =>
     {

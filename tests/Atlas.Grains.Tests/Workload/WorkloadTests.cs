@@ -1,27 +1,15 @@
-using Atlas.Actors.Testing;
-using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
 
 namespace Atlas.Grains.Tests.Workload;
 
-public sealed class WorkloadTests : IAsyncLifetime
+[Collection(RidesCollection.Name)]
+public sealed class WorkloadTests(RidesFixture fixture)
 {
-    private readonly InMemoryLedgerStore _ledger = new();
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = RidesFixture.Configure(new TestClusterBuilder(3), _ledger, new InMemoryGeoIndexStore()).Build();
-        await _cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
-
     [Fact]
     public async Task A_random_workload_of_500_rides_conserves_money_and_pays_every_finished_ride_exactly_once()
     {
-        var workload = new RideWorkload(_cluster.GrainFactory, riders: 100, drivers: 40, ridesPerRider: 5, seed: 1);
+        var workload = new RideWorkload(fixture.GrainFactory, riders: 100, drivers: 40, ridesPerRider: 5, seed: 1);
 
         await workload.RunAsync();
 
@@ -31,20 +19,31 @@ public sealed class WorkloadTests : IAsyncLifetime
     [Fact]
     public async Task The_same_holds_when_a_silo_is_killed_in_the_middle()
     {
-        var workload = new RideWorkload(_cluster.GrainFactory, riders: 100, drivers: 40, ridesPerRider: 5, seed: 2)
+        var workload = new RideWorkload(fixture.GrainFactory, riders: 100, drivers: 40, ridesPerRider: 5, seed: 2)
         {
-            AtHalfway = () => _cluster.KillSiloAsync(_cluster.Silos[1]),
+            AtHalfway = fixture.KillSiloAsync,
         };
+        try
+        {
+            await workload.RunAsync();
 
-        await workload.RunAsync();
-
-        Assert.Equal(2, _cluster.Silos.Count);
-        await AuditAsync(workload);
+            Assert.Single(fixture.Cluster.Silos); // the other one was killed
+            await AuditAsync(workload);
+        }
+        finally
+        {
+            await fixture.RestoreSilosAsync();
+        }
     }
 
+    /// <summary>
+    /// The workload's own accounts: other tests share the cluster (and the platform's wallet), so money is counted over
+    /// the workload's wallets and the entries of its rides.
+    /// </summary>
     private async Task AuditAsync(RideWorkload workload)
     {
-        var grains = _cluster.GrainFactory;
+        var grains = fixture.GrainFactory;
+        var ledger = fixture.Ledger;
         // Every ride closed and every closed ride's payments acknowledged.
         var rides = new List<RideView>();
         foreach (var rideId in workload.Rides)
@@ -56,25 +55,27 @@ public sealed class WorkloadTests : IAsyncLifetime
         Assert.Contains(rides, r => r.Status == RideStatus.Finished);
         Assert.Contains(rides, r => r.Status == RideStatus.Cancelled);
 
-        // Money is conserved: every balance together equals every top-up.
+        // Money is conserved: the workload's balances and the commissions of its rides together equal its top-ups.
         long total = 0;
-        foreach (var walletId in workload.WalletIds)
+        foreach (var walletId in workload.UserWalletIds)
         {
             var balance = await RideWorkload.Retry(() => grains.GetGrain<IWalletGrain>(walletId).GetBalance());
             Assert.True(balance.Balance.Minor >= 0, $"{walletId} is negative");
             Assert.Equal(0, balance.Held.Minor);
-            Assert.Equal(balance.Balance.Minor, (await _ledger.ReadEntriesAsync(walletId)).Sum(e => e.AmountMinor));
+            Assert.Equal(balance.Balance.Minor, (await ledger.ReadEntriesAsync(walletId)).Sum(e => e.AmountMinor));
             total += balance.Balance.Minor;
         }
+        var platform = (await ledger.ReadEntriesAsync(WalletIds.Platform)).Where(e => workload.IsOwnReference(e.Reference)).ToArray();
+        total += platform.Sum(e => e.AmountMinor);
         Assert.Equal(workload.TopUps, total);
-        Assert.Equal(0, (await _ledger.ReadEntriesAsync(CounterAccounts.RideClearing)).Sum(e => e.AmountMinor));
+        var clearing = (await ledger.ReadEntriesAsync(CounterAccounts.RideClearing)).Where(e => workload.IsOwnReference(e.Reference));
+        Assert.Equal(0, clearing.Sum(e => e.AmountMinor));
 
         // Every finished ride: exactly one capture and its two credits, which add up to it.
-        var platform = await _ledger.ReadEntriesAsync(WalletIds.Platform);
         foreach (var ride in rides.Where(r => r.Status == RideStatus.Finished))
         {
-            var riderEntries = (await _ledger.ReadEntriesAsync(WalletIds.ForUser(ride.RiderId))).Where(e => e.Reference == $"ride:{ride.RideId}:capture").ToArray();
-            var driverEntries = (await _ledger.ReadEntriesAsync(WalletIds.ForUser(ride.DriverId!))).Where(e => e.Reference == $"ride:{ride.RideId}:capture:driver").ToArray();
+            var riderEntries = (await ledger.ReadEntriesAsync(WalletIds.ForUser(ride.RiderId))).Where(e => e.Reference == $"ride:{ride.RideId}:capture").ToArray();
+            var driverEntries = (await ledger.ReadEntriesAsync(WalletIds.ForUser(ride.DriverId!))).Where(e => e.Reference == $"ride:{ride.RideId}:capture:driver").ToArray();
             var commission = platform.Where(e => e.Reference == $"ride:{ride.RideId}:capture:commission").ToArray();
             Assert.Single(riderEntries);
             Assert.Single(driverEntries);
@@ -89,7 +90,7 @@ public sealed class WorkloadTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var ride = await RideWorkload.Retry(() => _cluster.GrainFactory.GetGrain<IOrderGrain>(rideId).Get());
+            var ride = await RideWorkload.Retry(() => fixture.GrainFactory.GetGrain<IOrderGrain>(rideId).Get());
             var settled = RideTransitions.IsTerminal(ride.Status) && (ride.HeldAmount is null || ride.PaymentSettled);
             if (settled || DateTime.UtcNow > deadline)
             {

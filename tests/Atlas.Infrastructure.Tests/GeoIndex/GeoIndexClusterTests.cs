@@ -1,37 +1,52 @@
+using System.Globalization;
 using Atlas.Testing.Servers;
-using Atlas.Actors;
-using Atlas.Actors.Testing;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Rides;
 using Atlas.Infrastructure.GeoIndex;
+using Atlas.Infrastructure.Tests.Clusters;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
-/// <summary>Silos configured with the Redis geo index store, and what one test needs of them.</summary>
-internal sealed class GeoIndexCluster : IAsyncDisposable
+/// <summary>
+/// Three silos whose geo index shards keep their entries in Redis (<c>AddRedisGeoIndex</c> on the process's shared
+/// connection, under a key prefix of their own), and what the tests need of them. A collection fixture: the tests of a
+/// collection share it, each in places of its own.
+/// </summary>
+public class GeoIndexCluster : IAsyncLifetime
 {
     public static readonly GeoIndexOptions Options = new() { FlushInterval = TimeSpan.FromMilliseconds(50) };
 
-    private GeoIndexCluster(TestCluster cluster, RedisGeoIndexStore store)
+    private readonly Func<Task<IConnectionMultiplexer>> _connect;
+    private IConnectionMultiplexer? _redis;
+    private AtlasTestCluster? _cluster;
+
+    /// <summary>A cluster on the tests' shared Redis connection.</summary>
+    public GeoIndexCluster() : this(async () => await TestRedisServer.SharedAsync())
     {
-        Cluster = cluster;
-        Store = store;
     }
 
-    public TestCluster Cluster { get; }
+    /// <param name="connect">The Redis connection the silos share (the fixture disposes it unless it is the tests' shared one).</param>
+    protected GeoIndexCluster(Func<Task<IConnectionMultiplexer>> connect)
+    {
+        _connect = connect;
+    }
+
+    public AtlasTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started.");
 
     /// <summary>A store on the cluster's keys, to look at what Redis holds.</summary>
-    public RedisGeoIndexStore Store { get; }
+    public RedisGeoIndexStore Store { get; private set; } = null!;
 
-    public static async Task<GeoIndexCluster> StartAsync(int silos, IConnectionMultiplexer redis)
+    public IGrainFactory GrainFactory => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
     {
         var prefix = GeoTestKeys.NewPrefix("cluster");
-        var cluster = new TestClusterBuilder(silos).ConfigureSilo(silo =>
+        var redis = _redis = await _connect();
+        _cluster = await AtlasTestCluster.StartAsync(3, silo =>
         {
             silo.Services.AddSingleton(redis);
             silo.Services.AddRedisGeoIndex(TestRedisServer.ConnectionString, o =>
@@ -39,11 +54,25 @@ internal sealed class GeoIndexCluster : IAsyncDisposable
                 o.KeyPrefix = prefix;
                 o.OperationTimeout = TimeSpan.FromSeconds(2);
             });
-            silo.Services.AddAtlasGrains();
-            silo.Services.Configure<GeoIndexOptions>(o => o.FlushInterval = Options.FlushInterval);
-        }).Build();
-        await cluster.DeployAsync();
-        return new GeoIndexCluster(cluster, new RedisGeoIndexStore(redis, new RedisGeoIndexOptions { KeyPrefix = prefix }, Options));
+        }, new Dictionary<string, string?>
+        {
+            ["GeoIndex:FlushInterval"] = Options.FlushInterval.ToString("c", CultureInfo.InvariantCulture),
+        });
+        Store = new RedisGeoIndexStore(redis, new RedisGeoIndexOptions { KeyPrefix = prefix }, Options);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+        Store?.Dispose();
+        if (_redis is not null && _redis != await TestRedisServer.SharedAsync())
+        {
+            await _redis.CloseAsync(allowCommandsToComplete: false);
+            _redis.Dispose();
+        }
     }
 
     public static string Shard(GeoPoint at) => GeoIndexShards.Key(VehicleType.Economy, at, Options.CellSizeDegrees);
@@ -68,49 +97,53 @@ internal sealed class GeoIndexCluster : IAsyncDisposable
         var held = (await Store.LoadAsync(Shard(at))).Select(c => c.Id).ToHashSet();
         return drivers.All(held.Contains);
     }, $"Redis to hold {string.Join(", ", drivers)} in shard {Shard(at)}");
-
-    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 }
 
 [Collection(RedisCollection.Name)]
-public sealed class GeoIndexClusterTests
+public sealed class GeoIndexClusterTests(GeoIndexCluster geo) : IAsyncLifetime
 {
     private static readonly GeoPoint Lisbon = new(38.7223, -9.1393);
+    private static readonly GeoPoint Coimbra = new(40.2033, -8.4103);
+
+    /// <summary>Every test starts on three silos, whatever an earlier one killed.</summary>
+    public Task InitializeAsync() => geo.Cluster.RestoreSilosAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_driver_indexed_through_one_silo_is_found_by_searches_through_every_silo()
     {
-        await using var geo = await GeoIndexCluster.StartAsync(3, await TestRedisServer.SharedAsync());
         var silos = geo.Cluster.Silos;
+        Assert.Equal(3, silos.Count);
 
-        await GeoIndexCluster.OnlineDriverAsync(silos[0].Silo.GrainFactory, "ana", Lisbon);
+        await GeoIndexCluster.OnlineDriverAsync(AtlasTestCluster.GrainFactoryOf(silos[0]), "ana", Lisbon);
 
         foreach (var silo in silos)
         {
-            Assert.Equal(["ana"], await GeoIndexCluster.SearchAsync(silo.Silo.GrainFactory, Lisbon));
+            Assert.Equal(["ana"], await GeoIndexCluster.SearchAsync(AtlasTestCluster.GrainFactoryOf(silo), Lisbon));
         }
-        Assert.Equal(["ana"], await GeoIndexCluster.SearchAsync(geo.Cluster.Client.GrainFactory, Lisbon));
+        Assert.Equal(["ana"], await GeoIndexCluster.SearchAsync(geo.GrainFactory, Lisbon));
         await geo.InRedisAsync(Lisbon, "ana");
     }
 
     [Fact]
     public async Task After_the_silo_hosting_a_shard_is_killed_the_shard_rebuilds_from_Redis_on_a_survivor()
     {
-        await using var geo = await GeoIndexCluster.StartAsync(3, await TestRedisServer.SharedAsync());
-        await GeoIndexCluster.OnlineDriverAsync(geo.Cluster.GrainFactory, "bruno", Lisbon);
-        await GeoIndexCluster.OnlineDriverAsync(geo.Cluster.GrainFactory, "carla", GeoTestPoints.Offset(Lisbon, 300, 200));
-        await geo.InRedisAsync(Lisbon, "bruno", "carla");
-        var shard = new GrainId("geoindex", GeoIndexCluster.Shard(Lisbon));
-        var host = Assert.Single(geo.Cluster.Silos, s => s.Silo.HasActivation(shard));
+        await GeoIndexCluster.OnlineDriverAsync(geo.GrainFactory, "bruno", Coimbra);
+        await GeoIndexCluster.OnlineDriverAsync(geo.GrainFactory, "carla", GeoTestPoints.Offset(Coimbra, 300, 200));
+        await geo.InRedisAsync(Coimbra, "bruno", "carla");
+        var shard = geo.GrainFactory.GetGrain<IGeoIndexGrain>(GeoIndexCluster.Shard(Coimbra)).GetGrainId();
+        var host = await geo.Cluster.HostOfAsync(shard);
 
-        await geo.Cluster.KillSiloAsync(host);
-        await geo.Cluster.WaitForLivenessToStabilizeAsync(TimeSpan.FromSeconds(20));
+        await geo.Cluster.KillAsync(host);
 
+        Assert.Equal(2, geo.Cluster.Silos.Count);
         foreach (var survivor in geo.Cluster.Silos)
         {
-            Assert.Equal(["bruno", "carla"], await GeoIndexCluster.SearchAsync(survivor.Silo.GrainFactory, Lisbon));
+            Assert.Equal(["bruno", "carla"], await GeoIndexCluster.SearchAsync(AtlasTestCluster.GrainFactoryOf(survivor), Coimbra));
         }
-        Assert.Single(geo.Cluster.Silos, s => s.Silo.HasActivation(shard));
+        var rebuilt = await geo.Cluster.HostOfAsync(shard);
+        Assert.NotEqual(host.SiloAddress, rebuilt.SiloAddress);
     }
 }
 

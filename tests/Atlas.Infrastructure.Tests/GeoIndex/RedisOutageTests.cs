@@ -4,19 +4,25 @@ using Atlas.Infrastructure.GeoIndex;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
+/// <summary>The outage tests' cluster: on a Redis connection of its own, which the restarts of Redis must not break for other tests.</summary>
+public sealed class GeoIndexOutageCluster() : GeoIndexCluster(async () => await TestRedisServer.ConnectAsync());
+
 /// <summary>The geo index while its Redis is stopped and after it is back (empty: the test Redis keeps no data).</summary>
 [Collection(GeoIndexOutageCollection.Name)]
-public sealed class RedisOutageTests
+public sealed class RedisOutageTests(GeoIndexOutageCluster geo) : IAsyncLifetime
 {
     private static readonly GeoPoint Porto = new(41.1579, -8.6291);
     private static readonly GeoPoint Faro = new(37.0194, -7.9304);
 
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>A test that failed half-way must not leave Redis down for the next.</summary>
+    public Task DisposeAsync() => TestRedisServer.StartAsync();
+
     [Fact]
     public async Task Searches_answer_from_memory_during_an_outage_and_its_positions_reach_Redis_after_it()
     {
-        using var redis = await TestRedisServer.ConnectAsync();
-        await using var geo = await GeoIndexCluster.StartAsync(3, redis);
-        var grains = geo.Cluster.GrainFactory;
+        var grains = geo.GrainFactory;
         await GeoIndexCluster.OnlineDriverAsync(grains, "before", Porto);
         await geo.InRedisAsync(Porto, "before");
         // Activates every shard the search asks (a busy city has them all active).
@@ -43,9 +49,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task A_shard_that_cannot_load_during_an_outage_fails_the_search_clearly_and_loads_once_Redis_is_back()
     {
-        using var redis = await TestRedisServer.ConnectAsync();
-        await using var geo = await GeoIndexCluster.StartAsync(1, redis);
-        var grains = geo.Cluster.GrainFactory;
+        var grains = geo.GrainFactory;
 
         await TestRedisServer.StopAsync();
         try

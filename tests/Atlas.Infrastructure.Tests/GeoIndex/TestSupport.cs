@@ -2,16 +2,19 @@ using System.Diagnostics;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
 
-/// <summary>The geo index tests on the test Redis share one collection, so that their clusters do not compete for the machine.</summary>
+/// <summary>
+/// The geo index tests on the test Redis share one collection and its cluster: they run one at a time, so that a test
+/// counting the server's script calls sees only its own, and a cluster's shards do not compete with them.
+/// </summary>
 [CollectionDefinition(Name)]
-public sealed class RedisCollection
+public sealed class RedisCollection : ICollectionFixture<GeoIndexCluster>
 {
     public const string Name = "redis";
 }
 
 /// <summary>Stopping Redis would break tests running beside these, so they run alone, after the others.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class GeoIndexOutageCollection
+public sealed class GeoIndexOutageCollection : ICollectionFixture<GeoIndexOutageCluster>
 {
     public const string Name = "geo-index-redis-outage";
 }

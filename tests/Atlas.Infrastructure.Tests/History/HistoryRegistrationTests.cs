@@ -1,5 +1,4 @@
 using Atlas.Testing.Servers;
-using Atlas.Actors.Hosting;
 using Atlas.Grains.Hosting;
 using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Rides.History;
@@ -8,6 +7,8 @@ using Atlas.Infrastructure.Streams;
 using Atlas.Infrastructure.Tests.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
 using StackExchange.Redis;
 
 namespace Atlas.Infrastructure.Tests.History;
@@ -73,17 +74,21 @@ public sealed class HistoryRegistrationTests
     [Fact]
     public async Task The_projector_of_a_silo_host_is_named_after_the_silo_and_of_another_process_after_the_machine_and_process()
     {
-        var silo = new ServiceCollection()
-            .AddAtlasSiloWithoutHost(s => s.Configure<SiloOptions>(o => o.SiloName = "silo-east-7"))
-            .AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString);
+        var siloHost = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        siloHost.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering();
+            silo.Configure<SiloOptions>(o => o.SiloName = "silo-east-7");
+            silo.Services.AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString);
+        });
         var plain = new ServiceCollection().AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString);
         var named = new ServiceCollection().AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString, o => o.ConsumerName = "projector-1");
 
-        await using var siloProvider = silo.BuildServiceProvider();
+        using var silo = siloHost.Build(); // built, not started: the projector is only resolved
         await using var plainProvider = plain.BuildServiceProvider();
         await using var namedProvider = named.BuildServiceProvider();
 
-        Assert.Equal("silo-east-7", siloProvider.GetRequiredService<RideHistoryProjector>().ConsumerName);
+        Assert.Equal("silo-east-7", silo.Services.GetRequiredService<RideHistoryProjector>().ConsumerName);
         Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}", plainProvider.GetRequiredService<RideHistoryProjector>().ConsumerName);
         Assert.Equal("projector-1", namedProvider.GetRequiredService<RideHistoryProjector>().ConsumerName);
         Assert.Equal("projector", namedProvider.GetRequiredService<RideHistoryProjector>().RideEvents.Group);

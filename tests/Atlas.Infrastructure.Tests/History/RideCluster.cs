@@ -1,33 +1,49 @@
-using Atlas.Actors;
-using Atlas.Actors.Testing;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
+using Atlas.Grains.Rides.History;
 using Atlas.Grains.Wallets;
+using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Streams;
+using Atlas.Infrastructure.Tests.Clusters;
 using Atlas.Infrastructure.Tests.Streams;
+using Atlas.Testing.Servers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Atlas.Infrastructure.Tests.History;
 
 /// <summary>
-/// Ride grains on a two-silo cluster whose rides and drivers publish to Redis Streams under a prefix of their own
-/// (each silo with its own connection, as separate processes would have), and the steps of ride scenarios.
+/// Ride grains on a two-silo cluster composed as production composes a silo: rides and drivers publish to Redis Streams
+/// (<c>AddRedisRideEvents</c>, each silo with its own connection, as separate processes would have), every silo runs
+/// the ride history projector into PostgreSQL (<c>AddRideHistoryProjector</c>; the consumer group shares the work) and
+/// serves the history (<c>AddPostgresRideHistory</c>); the ledger and the geo index are in memory, shared by the silos.
+/// Streams are under a prefix of the cluster's own. Also the steps of ride scenarios.
 /// </summary>
 internal sealed class RideCluster : IAsyncDisposable
 {
-    private RideCluster(TestCluster cluster, string prefix)
+    private RideCluster(AtlasTestCluster cluster, string prefix, CapturingLoggerProvider logs)
     {
         Cluster = cluster;
         Prefix = prefix;
+        Logs = logs;
     }
 
-    public TestCluster Cluster { get; }
+    public AtlasTestCluster Cluster { get; }
 
     public string Prefix { get; }
+
+    /// <summary>What the silos' projectors (and the rest of Atlas on them) logged.</summary>
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary>The ride history as a silo serves it.</summary>
+    public IRideHistoryReader Reader => Cluster.Silos[0].ServiceProvider.GetRequiredService<IRideHistoryReader>();
+
+    /// <summary>The projector of every running silo.</summary>
+    public IReadOnlyList<RideHistoryProjector> Projectors => Cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<RideHistoryProjector>()).ToArray();
 
     private IGrainFactory Grains => Cluster.GrainFactory;
 
@@ -35,30 +51,39 @@ internal sealed class RideCluster : IAsyncDisposable
     {
         var ledger = new InMemoryLedgerStore();
         var index = new InMemoryGeoIndexStore();
-        var cluster = new TestClusterBuilder(2) { ClusterId = $"history-{Guid.NewGuid():N}" }.ConfigureSilo(silo =>
+        var logs = new CapturingLoggerProvider();
+        var streams = TestRedis.Options(prefix);
+        var cluster = await AtlasTestCluster.StartAsync(2, silo =>
         {
-            silo.Services.AddSingleton<ILedgerStore>(ledger);
-            silo.Services.AddSingleton<IGeoIndexStore>(index);
+            silo.Services.AddLogging(logging => logging
+                .AddProvider(logs)
+                .AddFilter<CapturingLoggerProvider>((category, _) => category?.StartsWith("Atlas.", StringComparison.Ordinal) == true));
+            silo.Services.Replace(ServiceDescriptor.Singleton<ILedgerStore>(ledger));
+            silo.Services.Replace(ServiceDescriptor.Singleton<IGeoIndexStore>(index));
             silo.Services.AddRedisRideEvents(TestRedis.ConnectionString, o =>
             {
-                var test = TestRedis.Options(prefix);
-                o.KeyPrefix = test.KeyPrefix;
-                o.RidePartitions = test.RidePartitions;
-                o.LocationPartitions = test.LocationPartitions;
-                o.OperationTimeout = test.OperationTimeout;
-                o.ConnectTimeout = test.ConnectTimeout;
-                o.LocationFlushInterval = test.LocationFlushInterval;
+                o.KeyPrefix = streams.KeyPrefix;
+                o.RidePartitions = streams.RidePartitions;
+                o.LocationPartitions = streams.LocationPartitions;
+                o.OperationTimeout = streams.OperationTimeout;
+                o.ConnectTimeout = streams.ConnectTimeout;
+                o.LocationFlushInterval = streams.LocationFlushInterval;
             });
-            silo.Services.AddAtlasGrains();
-            silo.Services.Configure<DispatchOptions>(o =>
+            silo.Services.AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString, o =>
             {
-                o.OfferTimeout = TimeSpan.FromSeconds(3);
-                o.PaymentRetryInterval = TimeSpan.FromSeconds(1);
+                o.Consumer.PollInterval = TimeSpan.FromMilliseconds(20);
+                o.Consumer.ClaimInterval = TimeSpan.FromMilliseconds(200);
+                o.Consumer.MinBackoff = TimeSpan.FromMilliseconds(50);
+                o.Consumer.MaxBackoff = TimeSpan.FromMilliseconds(500);
             });
-            silo.Services.Configure<GeoIndexOptions>(o => o.FlushInterval = TimeSpan.FromMilliseconds(50));
-        }).Build();
-        await cluster.DeployAsync();
-        return new RideCluster(cluster, prefix);
+            silo.Services.AddPostgresRideHistory(TestPostgresServer.ConnectionString);
+        }, new Dictionary<string, string?>
+        {
+            ["Dispatch:OfferTimeout"] = "00:00:03",
+            ["Dispatch:PaymentRetryInterval"] = "00:00:01",
+            ["GeoIndex:FlushInterval"] = "00:00:00.050",
+        });
+        return new RideCluster(cluster, prefix, logs);
     }
 
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();

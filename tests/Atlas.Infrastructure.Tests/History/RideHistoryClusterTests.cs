@@ -5,29 +5,45 @@ using Atlas.Infrastructure.Tests.Streams;
 
 namespace Atlas.Infrastructure.Tests.History;
 
-/// <summary>Rides on a cluster publish to Redis Streams; the projector brings them into PostgreSQL; the reader answers from there.</summary>
-public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database) : IClassFixture<PostgresDataSourceFixture>, IAsyncLifetime
+/// <summary>One ride cluster (and its projectors) for the tests of <see cref="RideHistoryClusterTests"/>.</summary>
+public sealed class RideHistoryClusterFixture : IAsyncLifetime
 {
-    private readonly string _prefix = TestRedis.NewPrefix("history-cluster");
-    private readonly HistoryQueries _history = new(database.DataSource);
-    private RideCluster _rides = null!;
-    private ProjectorHost _projector = null!;
+    private RideCluster? _rides;
+
+    internal RideCluster Rides => _rides ?? throw new InvalidOperationException("The cluster is not started.");
 
     public async Task InitializeAsync()
     {
-        _rides = await RideCluster.StartAsync(_prefix);
-        _projector = await ProjectorHost.StartAsync(_prefix, "cluster-projector");
+        _rides = await RideCluster.StartAsync(TestRedis.NewPrefix("history-cluster"));
+        // A read applies the ride history's migrations, so that tests may query its tables directly from the start.
+        await _rides.Reader.GetRideAsync("no-such-ride");
     }
 
     public async Task DisposeAsync()
     {
-        await _projector.DisposeAsync();
-        await _rides.DisposeAsync();
+        if (_rides is not null)
+        {
+            await _rides.DisposeAsync();
+        }
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RideHistoryClusterCollection : ICollectionFixture<RideHistoryClusterFixture>
+{
+    public const string Name = "ride-history-cluster";
+}
+
+/// <summary>Rides on a cluster publish to Redis Streams; the silos' projectors bring them into PostgreSQL; the reader answers from there.</summary>
+[Collection(RideHistoryClusterCollection.Name)]
+public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database, RideHistoryClusterFixture cluster) : IClassFixture<PostgresDataSourceFixture>
+{
+    private readonly HistoryQueries _history = new(database.DataSource);
+    private readonly RideCluster _rides = cluster.Rides;
 
     private Task ProjectedAsync(string rideId, int events) =>
-        Eventually.HoldsAsync(async () => (await _projector.Reader.GetRideAsync(rideId))?.LastSequence == events, $"ride {rideId} projected up to event {events}",
-            describe: async () => $"projected up to {(await _projector.Reader.GetRideAsync(rideId))?.LastSequence}");
+        Eventually.HoldsAsync(async () => (await _rides.Reader.GetRideAsync(rideId))?.LastSequence == events, $"ride {rideId} projected up to event {events}",
+            describe: async () => $"projected up to {(await _rides.Reader.GetRideAsync(rideId))?.LastSequence}");
 
     [Fact]
     public async Task A_finished_ride_reaches_ride_history_and_ride_events_with_its_fare_commission_and_every_event_in_order()
@@ -36,18 +52,18 @@ public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database) 
 
         await ProjectedAsync(ride.RideId, ride.Timeline.Length);
 
-        var summary = (await _projector.Reader.GetRideAsync(ride.RideId))!;
+        var summary = (await _rides.Reader.GetRideAsync(ride.RideId))!;
         Assert.Equal((ride.RiderId, driverId, RideStatus.Finished, VehicleType.Economy, ride.City), (summary.RiderId, summary.DriverId, summary.Status, summary.VehicleType, summary.City));
         Assert.Equal((ride.FareEstimate, ride.Charged, ride.DistanceMeters), (summary.Estimate, summary.Charged, summary.DistanceMeters));
         Assert.True(summary.Commission is { IsPositive: true } commission && commission < ride.Charged!.Value, $"commission {summary.Commission} of {ride.Charged}");
         Assert.Equal(ride.CreatedAt, summary.CreatedAt, TimeSpan.FromMilliseconds(1));
         Assert.Equal(ride.Timeline[^1].At, summary.UpdatedAt, TimeSpan.FromMilliseconds(1));
-        var events = await _projector.Reader.GetRideEventsAsync(ride.RideId);
+        var events = await _rides.Reader.GetRideEventsAsync(ride.RideId);
         Assert.Equal(ride.Timeline.Select(e => (e.Name, e.Actor, e.Detail)), events.Select(e => (e.Name, e.Actor, e.Detail)));
         Assert.Equal(Enumerable.Range(1, ride.Timeline.Length), events.Select(e => e.Sequence));
         Assert.Equal(["created", "requested", "offered", "matched", "arrived", "started", "finished", "paid:capture", "paid:credit", "paid:credit"], events.Select(e => e.Name));
-        Assert.Equal(ride.RideId, Assert.Single((await _projector.Reader.GetRiderRidesAsync(ride.RiderId)).Rides).RideId);
-        Assert.Equal(ride.RideId, Assert.Single((await _projector.Reader.GetDriverRidesAsync(driverId)).Rides).RideId);
+        Assert.Equal(ride.RideId, Assert.Single((await _rides.Reader.GetRiderRidesAsync(ride.RiderId)).Rides).RideId);
+        Assert.Equal(ride.RideId, Assert.Single((await _rides.Reader.GetDriverRidesAsync(driverId)).Rides).RideId);
     }
 
     [Fact]
@@ -63,10 +79,10 @@ public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database) 
         await ProjectedAsync(cancelled.RideId, cancelled.Timeline.Length);
         await ProjectedAsync(lonely.RideId, lonely.Timeline.Length);
 
-        var rides = (await _projector.Reader.GetRiderRidesAsync(riderId)).Rides;
+        var rides = (await _rides.Reader.GetRiderRidesAsync(riderId)).Rides;
         Assert.Equal([(lonely.RideId, RideStatus.NoDriver), (cancelled.RideId, RideStatus.Cancelled)], rides.Select(r => (r.RideId, r.Status)));
         Assert.All(rides, r => Assert.Null(r.DriverId));
-        Assert.Equal("changed my mind", (await _projector.Reader.GetRideEventsAsync(cancelled.RideId))[^1].Detail);
+        Assert.Equal("changed my mind", (await _rides.Reader.GetRideEventsAsync(cancelled.RideId))[^1].Detail);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using Atlas.Actors.Postgres;
-using Atlas.Actors.Sqlite;
+using Atlas.Infrastructure.Postgres;
+using Atlas.Infrastructure.Sqlite;
 using Atlas.Grains.Hosting;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;

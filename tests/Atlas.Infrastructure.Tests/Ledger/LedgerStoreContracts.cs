@@ -1,5 +1,5 @@
 using Atlas.Testing.Servers;
-using Atlas.Actors.Sqlite;
+using Atlas.Infrastructure.Sqlite;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
 using Atlas.Infrastructure.Tests.Infrastructure;

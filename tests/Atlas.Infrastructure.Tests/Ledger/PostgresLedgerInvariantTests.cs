@@ -1,5 +1,5 @@
 using Atlas.Testing.Servers;
-using Atlas.Actors.Postgres;
+using Atlas.Infrastructure.Postgres;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
 using Npgsql;

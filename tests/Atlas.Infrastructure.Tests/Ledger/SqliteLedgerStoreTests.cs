@@ -1,9 +1,9 @@
-using Atlas.Actors.Hosting;
-using Atlas.Actors.Sqlite;
-using Atlas.Grains.Hosting;
+using Atlas.Infrastructure.Sqlite;
 using Atlas.Grains.Monetary;
+using Atlas.Hosting.Silos;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Tests.Clusters;
 using Atlas.Infrastructure.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,10 +94,10 @@ public sealed class SqliteLedgerStoreTests : IDisposable
 
         Assert.Equal((5_000L, 1_000L, 1), (balance.Balance.Minor, balance.Held.Minor, balance.OpenHolds));
         Assert.Equal((4_200L, 0L, 3L), (capture.BalanceAfter.Minor, capture.HeldAfter.Minor, capture.Version));
-        var tables = await after.Services.GetRequiredService<SqliteDatabases>().Get(path).ReadAsync(async (connection, token) =>
+        var tables = await after.Silos[0].ServiceProvider.GetRequiredService<SqliteDatabases>().Get(path).ReadAsync(async (connection, token) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "select name from sqlite_master where type = 'table' and name in ('atlas_grain_state', 'atlas_reminders', 'wallets') order by name";
+            command.CommandText = "select name from sqlite_master where type = 'table' and name in ('orleans_grain_state', 'orleans_reminders', 'wallets') order by name";
             var names = new List<string>();
             await using var reader = await command.ExecuteReaderAsync(token);
             while (await reader.ReadAsync(token))
@@ -106,36 +106,12 @@ public sealed class SqliteLedgerStoreTests : IDisposable
             }
             return names;
         });
-        Assert.Equal(["atlas_grain_state", "atlas_reminders", "wallets"], tables);
+        Assert.Equal(["orleans_grain_state", "orleans_reminders", "wallets"], tables);
     }
 
-    private static async Task<EmbeddedSilo> StartSiloAsync(string path)
-    {
-        var services = new ServiceCollection();
-        services.AddAtlasSiloWithoutHost(silo => silo
-            .UseInMemoryClustering()
-            .AddSqliteGrainStorageAsDefault(path)
-            .UseSqliteReminders(path));
-        services.AddSqliteLedger(path);
-        services.AddAtlasGrains();
-        var provider = services.BuildServiceProvider();
-        var silo = provider.GetRequiredService<Silo>();
-        await silo.StartAsync();
-        return new EmbeddedSilo(provider, silo);
-    }
-
-    private sealed class EmbeddedSilo(ServiceProvider services, Silo silo) : IAsyncDisposable
-    {
-        public Atlas.Actors.IGrainFactory GrainFactory => silo.GrainFactory;
-
-        public IServiceProvider Services => services;
-
-        public async ValueTask DisposeAsync()
-        {
-            await silo.StopAsync();
-            await services.DisposeAsync();
-        }
-    }
+    /// <summary>One silo of the embedded platform: grain state, reminders and the ledger in the file (<c>UseAtlasSqliteStorage</c>).</summary>
+    private static Task<AtlasTestCluster> StartSiloAsync(string path) =>
+        AtlasTestCluster.StartAsync(1, _ => { }, storage: silo => silo.UseAtlasSqliteStorage(path));
 
     public void Dispose() => _folder.Dispose();
 }

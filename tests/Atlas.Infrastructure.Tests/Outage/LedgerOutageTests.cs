@@ -1,44 +1,34 @@
 using Atlas.Testing.Servers;
 using System.Diagnostics;
-using Atlas.Actors.Testing;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Tests.Wallets;
 using Npgsql;
 
 namespace Atlas.Infrastructure.Tests.Outage;
 
 /// <summary>Stopping the server would break tests running beside these, so they run alone, after the others.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class LedgerOutageCollection
+public sealed class LedgerOutageCollection : ICollectionFixture<PostgresWalletCluster>
 {
     public const string Name = "ledger-postgres-outage";
 }
 
 /// <summary>The wallets through a PostgreSQL stop, start and restart: clear errors meanwhile, every payment once after.</summary>
 [Collection(LedgerOutageCollection.Name)]
-public sealed class LedgerOutageTests : IAsyncLifetime
+public sealed class LedgerOutageTests(PostgresWalletCluster wallets) : IAsyncLifetime
 {
     /// <summary>Generous: a refused connection fails at once, a silent server within the 5 s connect timeout.</summary>
     private static readonly TimeSpan FailureBound = TimeSpan.FromSeconds(20);
 
     private readonly NpgsqlDataSource _dataSource = TestPostgresServer.CreateDataSource();
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = new TestClusterBuilder(2) { ClusterId = $"ledger-outage-{Guid.NewGuid():N}" }.ConfigureSilo(silo =>
-        {
-            silo.Services.AddPostgresLedger(TestPostgresServer.ConnectionString);
-            silo.Services.AddAtlasGrains();
-        }).Build();
-        await _cluster.DeployAsync();
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
+        // A test that failed half-way must not leave the server down for the next.
+        await TestPostgresServer.StartAsync();
         await _dataSource.DisposeAsync();
     }
 
@@ -47,7 +37,7 @@ public sealed class LedgerOutageTests : IAsyncLifetime
     private IWalletGrain NewWallet(out string walletId)
     {
         walletId = WalletIds.ForUser($"outage-{Guid.NewGuid():N}");
-        return _cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
+        return wallets.Cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
     }
 
     [Fact]
@@ -64,6 +54,8 @@ public sealed class LedgerOutageTests : IAsyncLifetime
             Assert.InRange(stopwatch.Elapsed, TimeSpan.Zero, FailureBound);
             Assert.Equal("PostgreSQL ledger", error.Store);
             Assert.Contains("ride-1:driver", error.Message);
+            // The driver's exception crosses the grain boundary with it, as its cause.
+            Assert.IsAssignableFrom<NpgsqlException>(error.InnerException);
             Assert.Equal(Eur(1_000), (await wallet.GetBalance()).Balance);
         });
 

@@ -218,7 +218,8 @@ public sealed class RedisStreamConsumerTests : IAsyncLifetime
         var database = await TestRedis.DatabaseAsync();
         foreach (var stream in Streams)
         {
-            await database.ExecuteAsync("XGROUP", "CREATE", (RedisKey)stream, "g", "0", "MKSTREAM");
+            await database.StreamCreateConsumerGroupAsync(stream, "g", StreamPosition.Beginning, createStream: true);
+            // StackExchange.Redis has no typed XGROUP CREATECONSUMER.
             await database.ExecuteAsync("XGROUP", "CREATECONSUMER", (RedisKey)stream, "g", "gone-long-ago");
         }
         await Eventually.HoldsAsync(async () => (await ConsumersAsync(database)).All(c => c.IdleMs > 200), "the ghost to be idle longer than the expiry");
@@ -230,13 +231,7 @@ public sealed class RedisStreamConsumerTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<(string Name, long IdleMs)>> ConsumersAsync(IDatabase database)
     {
-        var consumers = (RedisResult[])(await database.ExecuteAsync("XINFO", "CONSUMERS", (RedisKey)Streams[0], "g"))!;
-        return consumers.Select(c =>
-        {
-            var fields = (RedisResult[])c!;
-            var name = (string)fields[Array.FindIndex(fields, f => (string)f! == "name") + 1]!;
-            var idle = (long)fields[Array.FindIndex(fields, f => (string)f! == "idle") + 1];
-            return (name, idle);
-        }).ToArray();
+        var consumers = await database.StreamConsumerInfoAsync(Streams[0], "g");
+        return consumers.Select(c => (c.Name, c.IdleTimeInMilliseconds)).ToArray();
     }
 }

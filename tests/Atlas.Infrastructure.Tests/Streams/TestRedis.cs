@@ -1,6 +1,7 @@
 using Atlas.Infrastructure.Streams;
 using Atlas.Testing.Servers;
 using StackExchange.Redis;
+using StreamEntry = Atlas.Infrastructure.Streams.StreamEntry;
 
 namespace Atlas.Infrastructure.Tests.Streams;
 
@@ -36,32 +37,22 @@ internal static class TestRedis
     /// <summary>Entries of <paramref name="stream"/>, oldest first.</summary>
     public static async Task<IReadOnlyList<StreamEntry>> RangeAsync(string stream)
     {
-        var result = await (await DatabaseAsync()).ExecuteAsync("XRANGE", (RedisKey)stream, "-", "+");
-        var entries = new List<StreamEntry>();
-        foreach (var item in (RedisResult[])result!)
-        {
-            var parts = (RedisResult[])item!;
-            var values = (RedisResult[])parts[1]!;
-            var fields = new List<KeyValuePair<string, string>>();
-            for (var i = 0; i < values.Length; i += 2)
-            {
-                fields.Add(new((string)values[i]!, (string)values[i + 1]!));
-            }
-            entries.Add(new StreamEntry(stream, (string)parts[0]!, fields));
-        }
-        return entries;
+        var read = await (await DatabaseAsync()).StreamRangeAsync(stream);
+        return read.Select(e => new StreamEntry(stream, (string)e.Id!,
+            e.Values.Select(v => new KeyValuePair<string, string>((string)v.Name!, (string)v.Value!)).ToArray())).ToArray();
     }
 
-    public static async Task<long> LengthAsync(string stream) => (long)await (await DatabaseAsync()).ExecuteAsync("XLEN", (RedisKey)stream);
+    public static async Task<long> LengthAsync(string stream) => await (await DatabaseAsync()).StreamLengthAsync(stream);
 
     /// <summary>Entries of <paramref name="stream"/> read by <paramref name="group"/> and not acknowledged.</summary>
     public static async Task<long> PendingAsync(string stream, string group)
     {
-        var summary = (RedisResult[])(await (await DatabaseAsync()).ExecuteAsync("XPENDING", (RedisKey)stream, group))!;
-        return (long)summary[0];
+        var summary = await (await DatabaseAsync()).StreamPendingAsync(stream, group);
+        return summary.PendingMessageCount;
     }
 
     /// <summary>Appends raw fields to a stream (as a buggy or foreign producer would).</summary>
     public static async Task<string> AddRawAsync(string stream, params string[] fieldsAndValues) =>
-        (string)(await (await DatabaseAsync()).ExecuteAsync("XADD", [(RedisKey)stream, "*", .. fieldsAndValues]))!;
+        (string)(await (await DatabaseAsync()).StreamAddAsync(stream,
+            fieldsAndValues.Chunk(2).Select(pair => new NameValueEntry(pair[0], pair[1])).ToArray()))!;
 }

@@ -1,33 +1,52 @@
 using Atlas.Testing.Servers;
-using Atlas.Actors;
-using Atlas.Actors.Testing;
-using Atlas.Grains.Hosting;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.Ledger;
+using Atlas.Infrastructure.Tests.Clusters;
 
 namespace Atlas.Infrastructure.Tests.Wallets;
+
+/// <summary>Two silos whose wallets keep their ledger in PostgreSQL (<c>AddPostgresLedger</c>, as production composes them).</summary>
+public sealed class PostgresWalletCluster : IAsyncLifetime
+{
+    private AtlasTestCluster? _cluster;
+
+    public AtlasTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not started.");
+
+    public async Task InitializeAsync() =>
+        _cluster = await AtlasTestCluster.StartAsync(2, silo => silo.Services.AddPostgresLedger(TestPostgresServer.ConnectionString));
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresWalletClusterCollection : ICollectionFixture<PostgresWalletCluster>
+{
+    public const string Name = "postgres-wallet-cluster";
+}
 
 /// <summary>
 /// Wallet grains on a two-silo cluster whose ledger is in PostgreSQL: the store's guarantees hold end to end, under
 /// load and across the loss of the silo that hosts a wallet.
 /// </summary>
-public sealed class PostgresWalletClusterTests(PostgresDataSourceFixture database) : IClassFixture<PostgresDataSourceFixture>, IAsyncLifetime
+[Collection(PostgresWalletClusterCollection.Name)]
+public sealed class PostgresWalletClusterTests(PostgresDataSourceFixture database, PostgresWalletCluster wallets)
+    : IClassFixture<PostgresDataSourceFixture>, IAsyncLifetime
 {
     private readonly PostgresLedgerStore _ledger = new(database.DataSource);
-    private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        _cluster = new TestClusterBuilder(2) { ClusterId = $"wallets-{Guid.NewGuid():N}" }.ConfigureSilo(silo =>
-        {
-            silo.Services.AddPostgresLedger(TestPostgresServer.ConnectionString);
-            silo.Services.AddAtlasGrains();
-        }).Build();
-        await _cluster.DeployAsync();
-    }
+    private AtlasTestCluster Cluster => wallets.Cluster;
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    /// <summary>Every test starts on two silos, whatever an earlier one killed.</summary>
+    public Task InitializeAsync() => Cluster.RestoreSilosAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private static Money Eur(long minor) => new(minor, Currency.Eur);
 
@@ -37,7 +56,7 @@ public sealed class PostgresWalletClusterTests(PostgresDataSourceFixture databas
     public async Task A_thousand_concurrent_operations_on_one_wallet_never_overdraw_and_its_entries_replay_to_its_balance()
     {
         var walletId = NewWalletId("racer");
-        var wallet = _cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
+        var wallet = Cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
         await wallet.TopUp("t", Eur(50_000));
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(async i =>
@@ -80,11 +99,10 @@ public sealed class PostgresWalletClusterTests(PostgresDataSourceFixture databas
     public async Task A_payment_retried_across_the_kill_of_the_silo_hosting_the_wallet_is_applied_once()
     {
         var walletId = NewWalletId("payee");
-        var wallet = _cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
+        var wallet = Cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
         var first = await wallet.Credit("ride-1:commission", Eur(300));
 
-        await _cluster.KillSiloAsync(_cluster.OwnerOf(wallet.GetGrainId()));
-        await _cluster.WaitForLivenessToStabilizeAsync();
+        await Cluster.KillAsync(await Cluster.HostOfAsync(wallet.GetGrainId()));
         var retry = await wallet.Credit("ride-1:commission", Eur(300));
 
         Assert.Equal((first.Version, true), (retry.Version, retry.Replayed));
@@ -96,13 +114,12 @@ public sealed class PostgresWalletClusterTests(PostgresDataSourceFixture databas
     public async Task Payments_in_flight_when_the_wallets_silo_is_killed_are_each_applied_once_after_their_retries()
     {
         var walletId = NewWalletId("payee");
-        var wallet = _cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
+        var wallet = Cluster.GrainFactory.GetGrain<IWalletGrain>(walletId);
         await wallet.TopUp("t", Eur(1));
-        var owner = _cluster.OwnerOf(wallet.GetGrainId());
+        var owner = await Cluster.HostOfAsync(wallet.GetGrainId());
 
         var inFlight = Enumerable.Range(0, 40).Select(i => wallet.Credit($"ride-{i}:commission", Eur(100 + i))).ToArray();
-        await _cluster.KillSiloAsync(owner);
-        await _cluster.WaitForLivenessToStabilizeAsync();
+        await Cluster.KillAsync(owner);
         var failed = 0;
         foreach (var call in inFlight)
         {

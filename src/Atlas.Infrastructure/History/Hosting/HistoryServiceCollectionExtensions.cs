@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Atlas.Infrastructure.History;
 
@@ -21,7 +22,8 @@ public static class HistoryServiceCollectionExtensions
     /// <see cref="StackExchange.Redis.IConnectionMultiplexer"/> if one is registered) with consumer group
     /// <c>projector</c> and writes PostgreSQL (<paramref name="postgres"/>, on the pool the silo's PostgreSQL providers
     /// use for the same connection string). The stream layout is <see cref="RideStreamOptions"/>, shared with
-    /// <c>AddRedisRideEvents</c>.
+    /// <c>AddRedisRideEvents</c>. The consumer name is the silo's (Orleans' <c>SiloOptions.SiloName</c>) when the host
+    /// runs a silo, unless <see cref="RideHistoryProjectorOptions.ConsumerName"/> is set.
     /// </summary>
     public static IServiceCollection AddRideHistoryProjector(this IServiceCollection services, string postgres, string redis,
         Action<RideHistoryProjectorOptions>? configure = null)
@@ -40,6 +42,7 @@ public static class HistoryServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var projector = sp.GetRequiredService<IOptions<RideHistoryProjectorOptions>>().Value;
+            projector.ConsumerName ??= SiloName(sp);
             return new RideHistoryProjector(sp.StreamConnection(redis), sp.HistoryDataSource(), sp.StreamOptions(), projector,
                 sp.GetService<ILoggerFactory>());
         });
@@ -65,9 +68,19 @@ public static class HistoryServiceCollectionExtensions
     private static void AddHistoryPostgres(this IServiceCollection services, string postgres)
     {
         services.TryAddSingleton<PostgresDataSources>();
+        services.AddSerializableExceptions(ExceptionSerialization.Npgsql);
         services.AddOptions<PostgresStorageOptions>(PostgresOptionsName).Configure(o => o.ConnectionString = postgres);
     }
 
     private static Npgsql.NpgsqlDataSource HistoryDataSource(this IServiceProvider services) =>
         services.GetRequiredService<PostgresDataSources>().Get(services.GetRequiredService<IOptionsMonitor<PostgresStorageOptions>>().Get(PostgresOptionsName));
+
+    /// <summary>
+    /// The silo's name when this host runs an Orleans silo, else null: silos of one process (the test clusters) then
+    /// consume as different consumers, and a silo given a stable name keeps it across restarts.
+    /// </summary>
+    private static string? SiloName(IServiceProvider services) =>
+        services.GetService<IServiceProviderIsService>()?.IsService(typeof(ILocalSiloDetails)) == true
+            ? services.GetRequiredService<ILocalSiloDetails>().Name
+            : null;
 }

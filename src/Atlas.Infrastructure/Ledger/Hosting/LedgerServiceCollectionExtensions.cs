@@ -42,6 +42,7 @@ public static class LedgerServiceCollectionExtensions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         services.TryAddSingleton<PostgresDataSources>();
+        services.AddSerializableExceptions(ExceptionSerialization.Npgsql);
         services.AddOptions<PostgresStorageOptions>(PostgresOptionsName).Configure(options =>
         {
             options.ConnectionString = connectionString;

@@ -44,6 +44,7 @@ public static class StreamsServiceCollectionExtensions
     /// <summary>The process's stream connections: on the registered <see cref="IConnectionMultiplexer"/> if there is one.</summary>
     internal static IServiceCollection AddRedisStreamConnections(this IServiceCollection services)
     {
+        services.AddSerializableExceptions(ExceptionSerialization.StackExchangeRedis);
         services.TryAddSingleton(sp => new RedisStreamConnections(sp.GetService<IConnectionMultiplexer>(), sp.GetService<ILoggerFactory>()));
         return services;
     }
