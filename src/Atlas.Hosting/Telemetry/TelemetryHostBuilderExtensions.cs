@@ -22,7 +22,7 @@ public static class TelemetryHostBuilderExtensions
     /// <summary>
     /// Metrics from the .NET runtime, Orleans (<c>Microsoft.Orleans</c>), Npgsql, outgoing HTTP and Atlas' own meters
     /// (<see cref="AtlasTelemetry.AtlasMeters"/>); spans, when <see cref="TelemetryOptions.Tracing"/> says so, from Orleans'
-    /// grain calls and storage, Npgsql, Redis (the registered <c>IConnectionMultiplexer</c>) and outgoing HTTP. With
+    /// grain calls and storage, Npgsql, Redis (a registered <c>IConnectionMultiplexer</c>) and outgoing HTTP. With
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, all of it (and the logs) is exported over OTLP, configured by the standard
     /// <c>OTEL_*</c> variables. Exporters run in the background: a collector that is down or slow costs dropped data,
     /// never a failed request.
@@ -69,7 +69,16 @@ public static class TelemetryHostBuilderExtensions
                 spans.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
                     .AddSource(AtlasTelemetry.OrleansApplicationSource, AtlasTelemetry.OrleansStorageSource)
                     .AddNpgsql()
-                    .AddRedisInstrumentation()
+                    // The commands of an IConnectionMultiplexer registered in the container. Atlas' hosts register none yet
+                    // (each Redis component opens its own), and in a request Redis sees only the ride events' XADDs, sent as
+                    // a batch, which StackExchange.Redis' profiler does not report (StackExchange.Redis#2175).
+                    .AddRedisInstrumentation(redis =>
+                    {
+                        // Commands of a traced operation only: the stream consumers poll Redis all the time, each poll a trace.
+                        redis.Filter = command => command.ParentActivity is not null;
+                        // Commands become spans when their profiling session is polled: within a second, not the default ten.
+                        redis.FlushInterval = TimeSpan.FromSeconds(1);
+                    })
                     .AddHttpClientInstrumentation();
                 if (options.OrleansRuntimeTraces)
                 {

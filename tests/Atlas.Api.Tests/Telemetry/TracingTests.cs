@@ -31,7 +31,7 @@ public class TracingApiFactory : ApiFactory
         }, $"the spans of {serverSpan}");
 }
 
-/// <summary>The same, on the test PostgreSQL: grain state through Orleans' ADO.NET provider, so Npgsql's spans join in.</summary>
+/// <summary>The same on the test PostgreSQL: grain state through Orleans' ADO.NET provider, so Npgsql's spans join in.</summary>
 public sealed class PostgresTracingApiFactory : TracingApiFactory
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
