@@ -3,6 +3,7 @@ using Atlas.Api.Auth;
 using Atlas.Api.Drivers;
 using Atlas.Api.Hosting;
 using Atlas.Api.Operations;
+using Atlas.Api.Positions;
 using Atlas.Api.Rides;
 using Atlas.Api.Wallets;
 
@@ -10,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddAtlasPlatform();   // the silo (embedded) or cluster client, grains and storage: Hosting/PlatformComposition.cs
 builder.AddAtlasApi();        // JSON, problem details, auth, rate limits, OpenAPI, health, metrics
+builder.AddAtlasPositionStream(); // gRPC: drivers' positions on one call (Positions/), on a port of its own
 
 var app = builder.Build();
 
@@ -20,6 +22,7 @@ app.MapCustomerApi();
 app.MapDriverApi();
 app.MapWalletApi();
 app.MapAdminApi();
+app.MapAtlasPositionStream();
 app.MapOrleansDashboardForAdmins();
 
 app.Run();

@@ -1,6 +1,3 @@
 using Atlas.Silo.Hosting;
-using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.AddAtlasSiloHost();
-await builder.Build().RunAsync();
+return await SiloProgram.RunAsync(args);

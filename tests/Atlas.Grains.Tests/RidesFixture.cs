@@ -120,7 +120,7 @@ public sealed class RideScenario(IGrainFactory grains)
 
     public IWalletGrain PlatformWallet => grains.GetGrain<IWalletGrain>(WalletIds.Platform);
 
-    public async Task<string> OnlineDriverAsync(GeoPoint at, VehicleType type = VehicleType.Economy, string? id = null)
+    public async Task<string> OnlineDriverAsync(GeoPoint at, string type = "economy", string? id = null)
     {
         id ??= NewId("driver");
         var driver = Driver(id);
@@ -135,7 +135,7 @@ public sealed class RideScenario(IGrainFactory grains)
     /// Waits until the driver's index shard lists it. A driver tells its shard with a one-way call, which the ride's
     /// search, another caller through another silo, may overtake: a driver "online" to the test must be findable.
     /// </summary>
-    public async Task WaitUntilIndexedAsync(string driverId, GeoPoint at, VehicleType type)
+    public async Task WaitUntilIndexedAsync(string driverId, GeoPoint at, string type)
     {
         var shard = grains.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(type, at, new GeoIndexOptions().CellSizeDegrees));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -156,7 +156,7 @@ public sealed class RideScenario(IGrainFactory grains)
         return id;
     }
 
-    public async Task<RideView> CreateRideAsync(string riderId, GeoPoint pickup, GeoPoint dropoff, VehicleType type = VehicleType.Economy) =>
+    public async Task<RideView> CreateRideAsync(string riderId, GeoPoint pickup, GeoPoint dropoff, string type = "economy") =>
         await Ride(NewId("ride")).Create(new RideRequest(riderId, pickup, dropoff, type));
 
     /// <summary>Polls until the condition holds on the ride.</summary>

@@ -19,9 +19,16 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
     /// <summary>The embedded silo's SQLite folder: a fresh one per run, deleted after, so runs never see each other's data.</summary>
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), $"atlas-bench-http-{Guid.NewGuid():N}");
 
-    private AtlasApiServer(int port) => Endpoint = new IPEndPoint(IPAddress.Loopback, port);
+    private AtlasApiServer(int port)
+    {
+        Endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, BenchChild.FreePort());
+    }
 
     public IPEndPoint Endpoint { get; }
+
+    /// <summary>The gRPC (h2c) port of the position stream, a free one (not the default 8086, which a developer's API may hold).</summary>
+    public IPEndPoint GrpcEndpoint { get; }
 
     public static AtlasApiServer Start()
     {
@@ -38,6 +45,7 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
         builder.UseEnvironment("Production");
         builder.UseSetting("urls", $"http://{Endpoint}");
         builder.UseSetting("Atlas:DataPath", _dataPath);
+        builder.UseSetting("Atlas:Grpc:Port", GrpcEndpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // The embedded Orleans silo on a free port (its default, 11111, may be taken on a shared machine); no gateway, as by default.
         builder.UseSetting("Atlas:Silo:Port", BenchChild.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Atlas:ClusterId", $"bench-http-{Guid.NewGuid():N}"[..20]);

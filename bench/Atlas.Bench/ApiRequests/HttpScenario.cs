@@ -18,12 +18,12 @@ namespace Atlas.Bench.ApiRequests;
 /// </summary>
 public sealed class HttpScenario : IScenario
 {
-    private const int Connections = 64;
+    internal const int Connections = 64;
     // 16,384 drivers (quick: 8,192): at 16 k requests/s each sends about once (quick: twice) a second, within the
     // production rate limit of 20 updates per 10 s per driver. Each driver's first update registers it (two SQLite commits),
     // which is most of the set-up time, hence fewer drivers in quick mode.
-    private const int DriversPerConnection = 256;
-    private const int QuickDriversPerConnection = 128;
+    internal const int DriversPerConnection = 256;
+    internal const int QuickDriversPerConnection = 128;
     private const double TargetRatio = 0.5;
     private const double TargetP99Ms = 10;
 
@@ -100,14 +100,14 @@ public sealed class HttpScenario : IScenario
         report.Details["figures"] = "rps over all rounds; p50/p99 over every request of all rounds (log-linear histogram, ±3 %); cpu_us_per_request is this process's CPU (server and load generator) per request; allocated bytes and GC pauses are process-wide";
     }
 
-    private static async Task WarmUpAsync(IPEndPoint endpoint, RequestWriter request, LoadSpec spec)
+    internal static async Task WarmUpAsync(IPEndPoint endpoint, RequestWriter request, LoadSpec spec)
     {
         using var callers = await HttpCallers.ConnectAsync(endpoint, Connections, request);
         await LoadGenerator.RunAsync(spec, callers.SendAsync);
     }
 
     /// <summary>One window of load on one server, with what the process spent on it.</summary>
-    private static async Task<HttpWindow> MeasureAsync(IPEndPoint endpoint, RequestWriter request, LoadSpec spec)
+    internal static async Task<HttpWindow> MeasureAsync(IPEndPoint endpoint, RequestWriter request, LoadSpec spec)
     {
         using var callers = await HttpCallers.ConnectAsync(endpoint, Connections, request);
         ProcessMeter? opened = null, closed = null;
@@ -123,14 +123,14 @@ public sealed class HttpScenario : IScenario
     }
 
     /// <summary>Caller <paramref name="caller"/> cycles through its own drivers, so one driver's updates never overlap.</summary>
-    private static int LocationRequest(int caller, long sequence, int perConnection, (double Lat, double Long)[] positions, string[]? authorizations, IPEndPoint host, Span<byte> buffer)
+    internal static int LocationRequest(int caller, long sequence, int perConnection, (double Lat, double Long)[] positions, string[]? authorizations, IPEndPoint host, Span<byte> buffer)
     {
         var driver = caller + Connections * (int)(sequence % perConnection);
         return Request(driver, positions[driver], authorizations?[driver], host, sequence, buffer);
     }
 
     /// <summary>Writes the whole HTTP/1.1 request: the same body for both servers, a bearer token for Atlas.</summary>
-    private static int Request(int driver, (double Lat, double Long) at, string? authorization, IPEndPoint host, long jitter, Span<byte> buffer)
+    internal static int Request(int driver, (double Lat, double Long) at, string? authorization, IPEndPoint host, long jitter, Span<byte> buffer)
     {
         // A few metres of movement per update, so every update really moves the driver in the index.
         var lat = at.Lat + (jitter % 7) * 0.00001;
@@ -144,10 +144,10 @@ public sealed class HttpScenario : IScenario
         return headLength + bodyLength;
     }
 
-    private static string DriverId(int index) => "bench-driver-" + index.ToString(CultureInfo.InvariantCulture);
+    internal static string DriverId(int index) => "bench-driver-" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Drivers spread over a 20 km square around Paris, reproducibly.</summary>
-    private static (double Lat, double Long)[] DriverPositions(int count)
+    internal static (double Lat, double Long)[] DriverPositions(int count)
     {
         var random = new Random(42);
         return Enumerable.Range(0, count).Select(_ => (48.76 + random.NextDouble() * 0.18, 2.22 + random.NextDouble() * 0.27)).ToArray();

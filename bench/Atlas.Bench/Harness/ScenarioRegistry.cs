@@ -18,6 +18,7 @@ public static class ScenarioRegistry
         new RemoteCallsScenario(),
         new LedgerScenario(),
         new HttpScenario(),
+        new GrpcIngestScenario(),
         new NearbyScenario(),
         new IngestScenario(),
     ];

@@ -63,13 +63,13 @@ public sealed class IngestScenario : IScenario
             await WindowedAsync(drivers, 512, async i =>
             {
                 var driver = silo.Grains.GetGrain<IDriverGrain>(city.Ids[i]);
-                await driver.Register(new DriverRegistration($"Driver {i}", VehicleType.Economy));
+                await driver.Register(new DriverRegistration($"Driver {i}", "economy"));
                 await driver.UpdateLocation(city.Positions[i], setupAt);
                 await driver.GoOnline();
             });
             foreach (var position in city.Positions)
             {
-                shards.Add(GeoIndexShards.Key(VehicleType.Economy, position, cellSize));
+                shards.Add(GeoIndexShards.Key("economy", position, cellSize));
             }
             await GeoRedis.WaitUntilAsync(async () => await silo.CountSeenAsync(shards, setupAt) == drivers,
                 TimeSpan.FromSeconds(60), "the first positions to reach Redis");
@@ -94,7 +94,7 @@ public sealed class IngestScenario : IScenario
                         current[i] = moved;
                     }
                     positions[(round * drivers) + i] = current[i];
-                    shards.Add(GeoIndexShards.Key(VehicleType.Economy, current[i], cellSize));
+                    shards.Add(GeoIndexShards.Key("economy", current[i], cellSize));
                 }
             }
             var start = DateTimeOffset.UtcNow;

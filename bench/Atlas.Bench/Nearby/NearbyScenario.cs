@@ -56,7 +56,7 @@ public sealed class NearbyScenario : IScenario
         using var redis = await GeoRedis.ConnectAsync(services.Redis);
         var db = redis.GetDatabase();
         await using var silo = await GeoSilo.StartAsync(redis, prefix, TimeSpan.FromMinutes(30));
-        var shards = city.Positions.Select(p => GeoIndexShards.Key(VehicleType.Economy, p, silo.IndexOptions.CellSizeDegrees)).ToHashSet();
+        var shards = city.Positions.Select(p => GeoIndexShards.Key("economy", p, silo.IndexOptions.CellSizeDegrees)).ToHashSet();
         try
         {
             // ---- Load: Atlas through the shard grains (flushed to Redis), the baseline into one key ---------------------
@@ -68,7 +68,7 @@ public sealed class NearbyScenario : IScenario
             log.Progress($"baseline loaded {Drivers:N0} drivers into one key in {clock.Elapsed.TotalSeconds:0.0} s");
 
             var search = new DriverSearch(silo.Grains, silo.IndexOptions);
-            Task<IReadOnlyList<GeoNeighbor>> AtlasQuery(GeoPoint at) => search.FindNearestAsync(at, VehicleType.Economy, K, freshSince);
+            Task<IReadOnlyList<GeoNeighbor>> AtlasQuery(GeoPoint at) => search.FindNearestAsync(at, "economy", K, freshSince);
             Task<RedisResult> NaiveQuery(GeoPoint at) =>
                 db.ExecuteAsync("GEOSEARCH", naiveKey, "FROMLONLAT", at.Longitude, at.Latitude, "BYRADIUS", RadiusMeters / 1000, "km", "ASC", "COUNT", K);
 
@@ -156,7 +156,7 @@ public sealed class NearbyScenario : IScenario
         var cellSize = silo.IndexOptions.CellSizeDegrees;
         for (var i = 0; i < city.Count; i++)
         {
-            var shard = GeoIndexShards.Key(VehicleType.Economy, city.Positions[i], cellSize);
+            var shard = GeoIndexShards.Key("economy", city.Positions[i], cellSize);
             await silo.Grains.GetGrain<IGeoIndexGrain>(shard).Upsert(city.Ids[i], city.Positions[i], seenAt);
         }
         await GeoRedis.WaitUntilAsync(async () => await silo.CountSeenAsync(shards, seenAt) == city.Count,

@@ -7,6 +7,8 @@ using Atlas.Api.Rides;
 using Atlas.Api.Validation;
 using Atlas.Api.Wallets;
 using Atlas.Grains.Drivers;
+using Atlas.Grains.Markets;
+using Atlas.Grains.Surge;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
@@ -33,6 +35,7 @@ public static class AdminApi
         group.MapGet("/rides/{id}", GetRide).WithName("AdminGetRide").WithSummary("A ride with its offer and timeline")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/drivers/near", FindDrivers).WithName("AdminFindDrivers").WithSummary("Available drivers near a point, nearest first");
+        group.MapGet("/surge", GetSurge).WithName("AdminGetSurge").WithSummary("The surge multiplier of a city's cell now, with the open requests and available drivers behind it");
         group.MapGet("/drivers/{id}", GetDriver).WithName("AdminGetDriver").WithSummary("A driver's profile and status")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/wallets/platform", GetPlatformWallet).WithName("AdminGetPlatformWallet").WithSummary("The platform's commission account");
@@ -70,26 +73,45 @@ public static class AdminApi
         [FromQuery] string? @long,
         [FromQuery(Name = "radius_m")] string? radiusMeters,
         [FromQuery(Name = "vehicle_type")] string? vehicleType,
+        [FromQuery] string? city,
         [FromQuery] string? limit,
         IGrainFactory grains,
         IOptions<GeoIndexOptions> index,
         IOptions<DriverOptions> drivers,
+        MarketCatalog markets,
         TimeProvider time)
     {
         var errors = new RequestErrors();
         var latitude = errors.QueryNumber("lat", lat, GeoPoint.MinLatitude, GeoPoint.MaxLatitude);
         var longitude = errors.QueryNumber("long", @long, GeoPoint.MinLongitude, GeoPoint.MaxLongitude);
         var radius = radiusMeters is null ? 5000 : errors.QueryNumber("radius_m", radiusMeters, 1, MaxRadiusMeters);
-        var vehicle = errors.Vehicle("vehicle_type", vehicleType, VehicleType.Economy);
+        var vehicle = errors.VehicleClass("vehicle_type", vehicleType, errors.City("city", city, markets));
         var count = errors.Int("limit", limit, 10, 1, 100);
         if (errors.Any)
         {
             return Problems.Validation(errors.ToDictionary());
         }
         var search = new DriverSearch(grains, index.Value);
-        var found = await search.FindNearestAsync(new GeoPoint(latitude, longitude), vehicle, count,
+        var found = await search.FindNearestAsync(new GeoPoint(latitude, longitude), vehicle!, count,
             time.GetUtcNow() - drivers.Value.FreshnessWindow, new RadiusSteps([radius]));
         return TypedResults.Ok(new NearbyDrivers(found.Select(n => new NearbyDriver(n.Id, Position.From(n.Location), Math.Round(n.DistanceMeters, 1), n.LastSeen)).ToArray()));
+    }
+
+    internal static async Task<Results<Ok<SurgeDetails>, ValidationProblem>> GetSurge(
+        [FromQuery] string? lat, [FromQuery] string? @long, [FromQuery] string? city, IGrainFactory grains, IOptions<GeoIndexOptions> index, MarketCatalog markets)
+    {
+        var errors = new RequestErrors();
+        var latitude = errors.QueryNumber("lat", lat, GeoPoint.MinLatitude, GeoPoint.MaxLatitude);
+        var longitude = errors.QueryNumber("long", @long, GeoPoint.MinLongitude, GeoPoint.MaxLongitude);
+        var market = errors.City("city", city, markets);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        var cell = GeoCell.FromPoint(new GeoPoint(latitude, longitude), index.Value.CellSizeDegrees);
+        var quote = await grains.GetGrain<ISurgeGrain>(SurgeCells.Key(market!.Name, cell)).Quote();
+        return TypedResults.Ok(new SurgeDetails(market.Name, cell.Key, market.Surge.Enabled, SurgeMultiplier.FromBasisPoints(quote.MultiplierBasisPoints),
+            quote.OpenRequests, quote.AvailableDrivers, market.Surge.Window, quote.At));
     }
 
     internal static async Task<Results<Ok<PlatformFiguresDetails>, ValidationProblem, ProblemHttpResult>> GetFigures(

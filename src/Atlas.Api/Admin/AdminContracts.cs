@@ -20,6 +20,9 @@ public sealed record NearbyDriver(string DriverId, Position Location, double Dis
 /// <summary>The nearest available drivers, nearest first.</summary>
 public sealed record NearbyDrivers(IReadOnlyList<NearbyDriver> Drivers);
 
+/// <summary>A surge cell now: the multiplier a new order there is quoted, and the counts over the city's window behind it.</summary>
+public sealed record SurgeDetails(string City, string Cell, bool Enabled, decimal Multiplier, int OpenRequests, int AvailableDrivers, TimeSpan Window, DateTimeOffset At);
+
 /// <summary>An amount in one currency.</summary>
 public sealed record AmountDetails(long Amount, string Currency);
 

@@ -16,7 +16,7 @@ namespace Atlas.Api.Auth;
 /// for <see cref="AuthOptions.Audience"/>. Refusals answer with problem details: 401 with a <c>WWW-Authenticate</c>
 /// challenge that says why, 403 naming the role.
 /// </summary>
-internal sealed class JwtBearerSetup(IOptions<AuthOptions> auth, TokenService tokens, ProblemWriter problems)
+internal sealed class JwtBearerSetup(IOptions<AuthOptions> auth, TokenService tokens, ProblemWriter problems, TimeProvider time)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public const string SchemeName = JwtBearerDefaults.AuthenticationScheme;
@@ -47,6 +47,8 @@ internal sealed class JwtBearerSetup(IOptions<AuthOptions> auth, TokenService to
             RequireSignedTokens = true,
             NameClaimType = Caller.UserIdClaim,
             RoleClaimType = settings.RoleClaim,
+            // Expiry on the host's clock, the one tokens are issued by (tests move it).
+            LifetimeValidator = ValidateLifetime,
         };
         if (external)
         {
@@ -87,6 +89,25 @@ internal sealed class JwtBearerSetup(IOptions<AuthOptions> auth, TokenService to
     }
 
     private static readonly object DashboardTokenFromQuery = new();
+
+    /// <summary>The library's lifetime rules (expiry required, skew tolerated both ways) on the injected clock.</summary>
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (expires is not { } end)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiry.");
+        }
+        if (notBefore is { } start && now + parameters.ClockSkew < start)
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = start };
+        }
+        if (now - parameters.ClockSkew > end)
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = end };
+        }
+        return true;
+    }
 
     /// <summary>A valid token must name a user and one of the API's roles; the principal then carries its <see cref="Caller"/>.</summary>
     private static Task OnTokenValidated(TokenValidatedContext context, AuthOptions settings)

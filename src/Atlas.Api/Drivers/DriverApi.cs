@@ -6,6 +6,7 @@ using Atlas.Api.RateLimiting;
 using Atlas.Api.Rides;
 using Atlas.Api.Validation;
 using Atlas.Grains.Drivers;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Rides;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -26,7 +27,7 @@ public static partial class DriverApi
         group.MapPost("/location", UpdateLocation).RequireRateLimiting(RateLimitPolicies.LocationUpdates)
             .WithName("UpdateDriverLocation").WithSummary("Report the driver's position")
             .WithDescription("timestamp: RFC 3339 string, or unix time number (seconds below 1e11, milliseconds above); absent = now. " +
-                             "A driver who never registered is registered by the first update (economy, name = id) and put online.")
+                             "A driver who never registered is registered by the first update (the default city's default vehicle class, name = id) and put online.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPut("/profile", UpdateProfile).WithName("UpdateDriverProfile").WithSummary("Register the driver or change name, vehicle type, city")
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -36,6 +37,8 @@ public static partial class DriverApi
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/offline", GoOffline).WithName("DriverOffline").WithSummary("No more offers")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/order", GetCurrentOrder).WithName("GetDriverCurrentOrder").WithSummary("The ride the driver is on (matched, arrived or started), or 204")
+            .WithDescription("In a city with assign dispatch this is how a driver learns the ride they were matched with.");
         group.MapGet("/offer", GetOffer).WithName("GetDriverOffer").WithSummary("The ride currently offered to the driver (204 if none)");
         group.MapPost("/offer/accept", AcceptOffer).WithName("AcceptOffer").WithSummary("Accept the offer: the ride is matched")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
@@ -71,7 +74,7 @@ public static partial class DriverApi
         catch (UnknownDriverException)
         {
             // The existing driver app never registers: its first position registers it and makes it available.
-            await driver.Register(new DriverRegistration(driverId, VehicleType.Economy));
+            await driver.Register(new DriverRegistration(driverId, VehicleClass: null));
             await driver.UpdateLocation(position, timestamp);
             await driver.GoOnline();
             LogRegisteredByLocation(loggers.CreateLogger(typeof(DriverApi)), driverId);
@@ -80,17 +83,17 @@ public static partial class DriverApi
     }
 
     internal static async Task<Results<Ok<DriverDetails>, ValidationProblem>> UpdateProfile(
-        DriverProfileRequest request, ClaimsPrincipal user, IGrainFactory grains)
+        DriverProfileRequest request, ClaimsPrincipal user, IGrainFactory grains, MarketCatalog markets)
     {
         var errors = new RequestErrors();
         var name = errors.Text("name", request.Name, 100);
-        var vehicle = errors.Vehicle("vehicle_type", request.VehicleType, fallback: null);
-        var city = errors.OptionalText("city", request.City, 64);
+        var city = errors.City("city", request.City, markets);
+        var vehicle = errors.VehicleClass("vehicle_type", request.VehicleType, city, required: true);
         if (errors.Any)
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        var driver = await grains.GetGrain<IDriverGrain>(user.Caller().UserId).Register(new DriverRegistration(name, vehicle, city));
+        var driver = await grains.GetGrain<IDriverGrain>(user.Caller().UserId).Register(new DriverRegistration(name, vehicle, request.City is null ? null : city!.Name));
         return TypedResults.Ok(DriverDetails.From(driver));
     }
 
@@ -102,6 +105,21 @@ public static partial class DriverApi
 
     internal static async Task<Ok<DriverDetails>> GoOffline(ClaimsPrincipal user, IGrainFactory grains) =>
         TypedResults.Ok(DriverDetails.From(await grains.GetGrain<IDriverGrain>(user.Caller().UserId).GoOffline()));
+
+    internal static async Task<Results<Ok<OrderDetails>, NoContent>> GetCurrentOrder(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var driverId = user.Caller().UserId;
+        string? rideId;
+        try
+        {
+            rideId = (await grains.GetGrain<IDriverGrain>(driverId).GetSnapshot()) is { Status: DriverStatus.OnTrip, RideId: { } current } ? current : null;
+        }
+        catch (UnknownDriverException)
+        {
+            rideId = null;
+        }
+        return rideId is null ? TypedResults.NoContent() : TypedResults.Ok(OrderDetails.From(await grains.GetGrain<IOrderGrain>(rideId).Get()));
+    }
 
     internal static async Task<Results<Ok<OfferDetails>, NoContent>> GetOffer(ClaimsPrincipal user, IGrainFactory grains) =>
         await grains.GetGrain<IDriverGrain>(user.Caller().UserId).GetOffer() is { } offer
@@ -219,6 +237,6 @@ public static partial class DriverApi
         return TypedResults.Ok(new RideHistory(await RideLookup.SummariesAsync(grains, ids), current));
     }
 
-    [LoggerMessage(LogLevel.Information, "Driver {DriverId} registered by its first location update (economy, online)")]
+    [LoggerMessage(LogLevel.Information, "Driver {DriverId} registered by its first location update (default vehicle class, online)")]
     private static partial void LogRegisteredByLocation(ILogger logger, string driverId);
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Atlas.Api.Json;
 using Atlas.Api.Rides;
 using Atlas.Grains.Drivers;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Rides;
 
 namespace Atlas.Api.Drivers;
@@ -36,16 +37,17 @@ public sealed record DriverDetails(
     DateTimeOffset? OfferExpiresAt)
 {
     public static DriverDetails From(DriverSnapshot driver) => new(
-        driver.DriverId, driver.Name, driver.VehicleType.ToWireName(), driver.City, driver.Status.ToWireName(), Position.From(driver.Location),
+        driver.DriverId, driver.Name, driver.VehicleClass, driver.City, driver.Status.ToWireName(), Position.From(driver.Location),
         driver.LocationAt, driver.IsFresh, driver.RideId, driver.OfferExpiresAt);
 }
 
-/// <summary>The ride offered to the driver, until it expires.</summary>
-public sealed record OfferDetails(string OrderId, string VehicleType, Position Pickup, Position Dropoff, long Price, string Currency, DateTimeOffset ExpiresAt)
+/// <summary>The ride offered to the driver, until it expires; <c>payment_method</c> <c>cash</c> means the rider pays the driver.</summary>
+public sealed record OfferDetails(string OrderId, string VehicleType, Position Pickup, Position Dropoff, long Price, string Currency, DateTimeOffset ExpiresAt,
+    string PaymentMethod)
 {
     public static OfferDetails From(RideOffer offer) => new(
-        offer.RideId, offer.VehicleType.ToWireName(), Position.From(offer.Pickup), Position.From(offer.Dropoff), offer.FareEstimate.Minor,
-        offer.FareEstimate.Currency.Code, offer.ExpiresAt);
+        offer.RideId, offer.VehicleClass, Position.From(offer.Pickup), Position.From(offer.Dropoff), offer.FareEstimate.Minor,
+        offer.FareEstimate.Currency.Code, offer.ExpiresAt, offer.PaymentMethod.ToWireName());
 }
 
 /// <summary><c>POST /driver/offer/accept</c> and <c>/decline</c>: the offer to answer; absent means the current one.</summary>

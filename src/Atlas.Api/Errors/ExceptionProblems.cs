@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Atlas.Grains.Common;
 using Atlas.Grains.Drivers;
-using Atlas.Grains.Fares;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
@@ -79,9 +79,10 @@ public static class ExceptionProblems
             ("expected", e.Left.Code), ("given", e.Right.Code)),
 
         LocationInFutureException e => ApiProblem.Validation("timestamp", $"lies in the future ({e.Timestamp:O}; server time {e.Now:O})."),
-        UnknownVehicleTypeException e => ApiProblem.Validation("vehicle_type", e.Message),
+        UnknownCityException e => ApiProblem.Validation("city", e.Message),
+        UnknownVehicleClassException e => ApiProblem.Validation("vehicle_type", e.Message),
+        UnknownPaymentMethodException e => ApiProblem.Validation("payment_method", e.Message),
         UnknownRideStatusException e => ApiProblem.Validation("status", e.Message),
-        FarePolicyNotFoundException e => new ApiProblem(StatusCodes.Status422UnprocessableEntity, "not-served", "Not served", e.Message),
         DomainException e => new ApiProblem(StatusCodes.Status422UnprocessableEntity, "refused", "Refused", e.Message),
         // Grains validate their arguments; what the API passed the edge checks but a grain refused is still bad input.
         ArgumentException e => new ApiProblem(StatusCodes.Status400BadRequest, "invalid-argument", "Invalid argument", e.Message),

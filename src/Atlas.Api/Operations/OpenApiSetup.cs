@@ -18,7 +18,9 @@ internal static class OpenApiSetup
             {
                 Title = "Atlas ride-hailing API",
                 Version = "v1",
-                Description = "Riders order rides, drivers stream positions and take offers, wallets pay. JSON in snake_case; errors are RFC 7807 problem details.",
+                Description = "Riders order rides, drivers stream positions and take offers, wallets pay. JSON in snake_case; errors are RFC 7807 problem details. " +
+                              "Cities, vehicle classes, dispatch modes, payment methods and surge come from the Markets configuration. Drivers may also stream positions " +
+                              "over gRPC: atlas.drivers.v1.DriverPositions/StreamPositions on Atlas:Grpc:Port (h2c, 8086), with the same bearer token (see the README).",
             };
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();

@@ -5,6 +5,7 @@ using Atlas.Api.Errors;
 using Atlas.Api.Idempotency;
 using Atlas.Api.RateLimiting;
 using Atlas.Api.Validation;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Riders;
 using Atlas.Grains.Rides;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,11 +26,15 @@ public static partial class CustomerApi
 
         group.MapPost("/order", CreateOrder).RequireAuthorization(Policies.Rider).WithIdempotency()
             .WithName("CreateOrder").WithSummary("Create an order with its fare estimate")
-            .WithDescription("One open order per rider: while another is open this answers 409 with its id. Honours Idempotency-Key.")
+            .WithDescription("vehicle_type: a class name or alias of the city (its default class when absent); payment_method: wallet or cash (the city's default when absent); " +
+                             "city: the default city when absent. The price includes the surge multiplier shown (surge_multiplier), which the ride keeps. " +
+                             "Unknown city, class or method: 400 naming the allowed values. One open order per rider: while another is open this answers 409 with its id. Honours Idempotency-Key.")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapPost("/ride/request", RequestRide).RequireAuthorization(Policies.Rider).WithIdempotency()
-            .WithName("RequestRide").WithSummary("Hold the fare on the wallet and look for a driver")
-            .WithDescription("Uses order_id, or else the rider's open order, or else creates one. 402 when the wallet cannot cover the estimate plus margin. Honours Idempotency-Key.")
+            .WithName("RequestRide").WithSummary("Look for a driver (holding the fare on the wallet for wallet rides)")
+            .WithDescription("Uses order_id, or else the rider's open order, or else creates one. Wallet rides hold the estimate plus margin (402 when the wallet cannot); " +
+                             "cash rides hold nothing. In a city with assign dispatch the answer is MATCHED with driver_id (or NO_DRIVER); with offer dispatch CREATED while offered. " +
+                             "A vehicle_type or payment_method other than the order's is a 409. Honours Idempotency-Key.")
             .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/order", GetOrder).RequireAuthorization(Policies.AnyRole)
             .WithName("GetOrder").WithSummary("Read an order (its rider, its driver, or an admin)")
@@ -44,14 +49,15 @@ public static partial class CustomerApi
     }
 
     internal static async Task<Results<Ok<OrderCreated>, ValidationProblem, ProblemHttpResult>> CreateOrder(
-        OrderRequest request, ClaimsPrincipal user, IGrainFactory grains)
+        OrderRequest request, ClaimsPrincipal user, IGrainFactory grains, MarketCatalog markets)
     {
         var errors = new RequestErrors();
         var riderId = errors.Id("user_id", request.UserId);
         var pickup = errors.Point("pickup_lat", request.PickupLat, "pickup_long", request.PickupLong);
         var dropoff = errors.Point("dropoff_lat", request.DropoffLat, "dropoff_long", request.DropoffLong);
-        var vehicle = errors.Vehicle("vehicle_type", request.VehicleType, VehicleType.Economy);
-        var city = errors.OptionalText("city", request.City, 64);
+        var city = errors.City("city", request.City, markets);
+        var vehicle = errors.VehicleClass("vehicle_type", request.VehicleType, city);
+        var payment = errors.PaymentMethod("payment_method", request.PaymentMethod, city);
         if (errors.Any)
         {
             return Problems.Validation(errors.ToDictionary());
@@ -60,19 +66,19 @@ public static partial class CustomerApi
         {
             return AccessProblems.NotYourself("user_id");
         }
-        var ride = await grains.GetGrain<IRiderGrain>(riderId).CreateRide(new RideRequest(riderId, pickup, dropoff, vehicle, city));
-        return TypedResults.Ok(new OrderCreated(ride.RideId, ride.Status.ToWireName(), ride.FareEstimate.Minor, ride.FareEstimate.Currency.Code,
-            ride.VehicleType.ToWireName(), ride.City, ride.CreatedAt));
+        var ride = await grains.GetGrain<IRiderGrain>(riderId).CreateRide(new RideRequest(riderId, pickup, dropoff, vehicle, city!.Name, payment));
+        return TypedResults.Ok(OrderCreated.From(ride));
     }
 
     internal static async Task<Results<Ok<RideRequested>, ValidationProblem, ProblemHttpResult>> RequestRide(
-        RideRequestBody request, ClaimsPrincipal user, IGrainFactory grains, ILoggerFactory loggers)
+        RideRequestBody request, ClaimsPrincipal user, IGrainFactory grains, MarketCatalog markets, ILoggerFactory loggers)
     {
         var errors = new RequestErrors();
         var riderId = errors.Id("passenger_id", request.PassengerId);
         var orderId = errors.OptionalId("order_id", request.OrderId);
-        var vehicle = errors.Vehicle("vehicle_type", request.VehicleType, VehicleType.Economy);
-        var city = errors.OptionalText("city", request.City, 64);
+        var city = errors.City("city", request.City, markets);
+        var vehicle = errors.VehicleClass("vehicle_type", request.VehicleType, city);
+        var payment = errors.PaymentMethod("payment_method", request.PaymentMethod, city);
         // With an order the coordinates are the order's; without one they make the order.
         var hasCoordinates = request.PickupLat is not null || request.PickupLong is not null || request.DropoffLat is not null || request.DropoffLong is not null;
         var pickup = default(Grains.Geo.GeoPoint);
@@ -93,6 +99,7 @@ public static partial class CustomerApi
         }
 
         IOrderGrain order;
+        var created = false;
         if (orderId is not null)
         {
             order = grains.GetGrain<IOrderGrain>(orderId);
@@ -109,7 +116,8 @@ public static partial class CustomerApi
             {
                 try
                 {
-                    openId = (await rider.CreateRide(new RideRequest(riderId, pickup, dropoff, vehicle, city))).RideId;
+                    openId = (await rider.CreateRide(new RideRequest(riderId, pickup, dropoff, vehicle, city!.Name, payment))).RideId;
+                    created = true;
                 }
                 catch (RiderHasOpenRideException raced)
                 {
@@ -118,11 +126,47 @@ public static partial class CustomerApi
             }
             order = grains.GetGrain<IOrderGrain>(openId);
         }
+        if (!created && await MismatchAsync(order, request, markets) is { } mismatch)
+        {
+            return mismatch;
+        }
 
         var ride = await order.RequestDriver();
         LogRequested(loggers.CreateLogger(typeof(CustomerApi)), ride.RideId, riderId, ride.Status.ToWireName());
-        return TypedResults.Ok(new RideRequested(ride.RideId, ride.RideId, ride.Status.ToWireName(), ride.DriverId, ride.FareEstimate.Minor,
-            ride.FareEstimate.Currency.Code, ride.HeldAmount?.Minor));
+        return TypedResults.Ok(RideRequested.From(ride));
+    }
+
+    /// <summary>
+    /// A request for an existing order that names another vehicle class or payment method than the order's: the order was
+    /// priced for what it names, so the rider orders anew rather than being charged a price they were not shown.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> MismatchAsync(IOrderGrain order, RideRequestBody request, MarketCatalog markets)
+    {
+        if (request.VehicleType is null && request.PaymentMethod is null)
+        {
+            return null;
+        }
+        var ride = await order.Get();
+        if (!markets.TryGetCity(ride.City, out var city))
+        {
+            return null;
+        }
+        var errors = new RequestErrors();
+        var vehicle = errors.VehicleClass("vehicle_type", request.VehicleType, city);
+        var payment = errors.PaymentMethod("payment_method", request.PaymentMethod, city);
+        if (request.VehicleType is not null && vehicle != ride.VehicleClass)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: ApiProblem.TypePrefix + "order-mismatch", title: "Not what the order is for",
+                detail: $"Order {ride.RideId} is for vehicle class '{ride.VehicleClass}', not '{request.VehicleType}': create an order for that class (cancel this one first).",
+                extensions: new Dictionary<string, object?> { ["order_id"] = ride.RideId, ["vehicle_type"] = ride.VehicleClass });
+        }
+        if (request.PaymentMethod is not null && payment != ride.PaymentMethod)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: ApiProblem.TypePrefix + "order-mismatch", title: "Not what the order is for",
+                detail: $"Order {ride.RideId} is paid by {ride.PaymentMethod.ToWireName()}, not '{request.PaymentMethod}': create an order paid that way (cancel this one first).",
+                extensions: new Dictionary<string, object?> { ["order_id"] = ride.RideId, ["payment_method"] = ride.PaymentMethod.ToWireName() });
+        }
+        return null;
     }
 
     internal static async Task<Results<Ok<OrderDetails>, ValidationProblem, ProblemHttpResult>> GetOrder(

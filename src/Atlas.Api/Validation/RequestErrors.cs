@@ -1,6 +1,6 @@
 using Atlas.Grains.Geo;
 using Atlas.Grains.Monetary;
-using Atlas.Grains.Rides;
+using Atlas.Grains.Markets;
 
 namespace Atlas.Api.Validation;
 
@@ -95,21 +95,69 @@ public sealed class RequestErrors
     public GeoPoint Point(string latitudeField, double? latitude, string longitudeField, double? longitude) =>
         new(Latitude(latitudeField, latitude), Longitude(longitudeField, longitude));
 
-    public VehicleType Vehicle(string field, string? value, VehicleType? fallback)
+    /// <summary>The city named <paramref name="value"/>, or the default city when absent; null (with an error naming the cities) when Atlas does not serve it.</summary>
+    public CityMarket? City(string field, string? value, MarketCatalog markets)
     {
-        if (value is null && fallback is { } type)
+        if (value is not null && OptionalText(field, value, 64) is null)
         {
-            return type;
+            return null;
         }
-        if (VehicleTypes.TryParse(value, out var parsed))
+        if (markets.TryGetCity(value, out var city))
         {
-            return parsed;
+            return city;
         }
-        Add(field, value is null
-            ? "is required."
-            : $"must be one of {string.Join(", ", VehicleTypes.All.Select(t => t.ToWireName()))}.");
-        return default;
+        Add(field, $"must be a city Atlas serves: {string.Join(", ", markets.CityNames)}.");
+        return null;
     }
+
+    /// <summary>
+    /// The class name (canonical) of the class named or aliased <paramref name="value"/> in <paramref name="city"/>, the
+    /// city's default class when absent and <paramref name="required"/> is false; null with an error naming the city's classes.
+    /// </summary>
+    public string? VehicleClass(string field, string? value, CityMarket? city, bool required = false)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(field, "is required.");
+            }
+            return required ? null : city?.DefaultClass.Name;
+        }
+        if (city is null)
+        {
+            return null; // the city's own error says why
+        }
+        if (city.TryGetVehicleClass(value, out var found))
+        {
+            return found.Name;
+        }
+        Add(field, $"must be a vehicle class of {city.Name}: {DescribeClasses(city)}.");
+        return null;
+    }
+
+    /// <summary>The payment method named <paramref name="value"/> if <paramref name="city"/> takes it, the city's default when absent.</summary>
+    public PaymentMethod? PaymentMethod(string field, string? value, CityMarket? city)
+    {
+        if (city is null)
+        {
+            return null;
+        }
+        if (value is null)
+        {
+            return city.DefaultPaymentMethod;
+        }
+        if (PaymentMethods.TryParse(value, out var method) && city.PaymentMethods.Contains(method))
+        {
+            return method;
+        }
+        Add(field, $"must be a payment method {city.Name} takes: {string.Join(", ", city.PaymentMethods.Select(m => m.ToWireName()))}.");
+        return null;
+    }
+
+    /// <summary><c>moto (go-ride, ojek), economy (car), …</c>: names with the aliases apps may send instead.</summary>
+    public static string DescribeClasses(CityMarket city) => string.Join(", ", city.Classes.Select(c =>
+        c.Aliases.Count == 0 ? c.Name : $"{c.Name} ({string.Join(", ", c.Aliases)})"));
 
     public string? OptionalText(string field, string? value, int maxLength)
     {

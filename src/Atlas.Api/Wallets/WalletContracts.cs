@@ -13,7 +13,10 @@ public sealed record WalletDetails(string WalletId, string? Currency, long Balan
         balance.Available.Minor, balance.Version, balance.OpenHolds);
 }
 
-/// <summary>One ledger movement of a wallet.</summary>
+/// <summary>
+/// One ledger movement of a wallet. <c>credit_limit</c> is set on a hold on credit (a cash ride's commission reserved on
+/// its driver's wallet): how far below zero it was allowed to take the wallet.
+/// </summary>
 public sealed record MovementDetails(
     string Reference,
     string Kind,
@@ -23,11 +26,12 @@ public sealed record MovementDetails(
     long BalanceAfter,
     long HeldAfter,
     long Version,
-    DateTimeOffset At)
+    DateTimeOffset At,
+    long? CreditLimit = null)
 {
     public static MovementDetails From(WalletMovement movement) => new(
         movement.Reference, KindName(movement.Kind), movement.Amount.Minor, movement.Amount.Currency.Code, movement.RelatedReference,
-        movement.BalanceAfter.Minor, movement.HeldAfter.Minor, movement.Version, movement.At);
+        movement.BalanceAfter.Minor, movement.HeldAfter.Minor, movement.Version, movement.At, movement.CreditLimit?.Minor);
 
     public static string KindName(MovementKind kind) => kind switch
     {

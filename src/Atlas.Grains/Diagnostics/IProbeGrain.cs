@@ -40,9 +40,19 @@ public sealed class ProbeGrain([PersistentState("probe")] IPersistentState<Probe
 
     public async Task<long> Increment()
     {
-        state.State.Count++;
-        await state.WriteStateAsync();
-        return state.State.Count;
+        var count = state.State.Count + 1;
+        state.State.Count = count;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // A failed write changes nothing, in memory as in storage: the next call must not write this count too.
+            state.State.Count = count - 1;
+            throw;
+        }
+        return count;
     }
 
     public Task<long> Get() => Task.FromResult(state.State.Count);

@@ -3,6 +3,7 @@ using Orleans.Concurrency;
 using Orleans.Runtime;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ public sealed class DriverGrain(
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
     ILocationHistorySink history,
+    MarketCatalog markets,
     TimeProvider time) : Grain, IDriverGrain
 {
     private const int HistoryLimit = 200;
@@ -37,6 +39,10 @@ public sealed class DriverGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Driver.Registered && Driver.VehicleClass is null)
+        {
+            Driver.VehicleClass = Driver.LegacyVehicleType.ClassName(); // stored before classes came from configuration
+        }
         if (Driver.Trip is not null)
         {
             StartCheckpoints();
@@ -56,23 +62,21 @@ public sealed class DriverGrain(
     {
         ArgumentNullException.ThrowIfNull(registration);
         ArgumentException.ThrowIfNullOrWhiteSpace(registration.Name, nameof(registration.Name));
-        if (!Enum.IsDefined(registration.VehicleType))
-        {
-            throw new ArgumentOutOfRangeException(nameof(registration), registration.VehicleType, "Unknown vehicle type.");
-        }
-        if (Driver.Registered && registration.VehicleType != Driver.VehicleType && Driver.Status is DriverStatus.Offered or DriverStatus.OnTrip)
+        var city = markets.City(registration.City);
+        var vehicleClass = city.VehicleClass(registration.VehicleClass).Name;
+        if (Driver.Registered && vehicleClass != Driver.VehicleClass && Driver.Status is DriverStatus.Offered or DriverStatus.OnTrip)
         {
             throw new IllegalDriverTransitionException(Driver.Status, Driver.Status);
         }
-        var reindex = Driver.Registered && registration.VehicleType != Driver.VehicleType;
+        var reindex = Driver.Registered && vehicleClass != Driver.VehicleClass;
         if (reindex)
         {
             LeaveIndex();
         }
         Driver.Registered = true;
         Driver.Name = registration.Name.Trim();
-        Driver.VehicleType = registration.VehicleType;
-        Driver.City = string.IsNullOrWhiteSpace(registration.City) ? null : registration.City.Trim();
+        Driver.VehicleClass = vehicleClass;
+        Driver.City = string.IsNullOrWhiteSpace(registration.City) ? null : city.Name;
         await state.WriteStateAsync();
         if (reindex)
         {
@@ -151,7 +155,7 @@ public sealed class DriverGrain(
         {
             return true; // a retried claim for the same ride
         }
-        if (Driver.Status != DriverStatus.Available || Driver.VehicleType != offer.VehicleType || !IsFresh())
+        if (!IsClaimable(offer))
         {
             return false;
         }
@@ -160,6 +164,29 @@ public sealed class DriverGrain(
         await MoveAsync(DriverStatus.Offered);
         return true;
     }
+
+    public async Task<bool> TryAssign(RideOffer ride)
+    {
+        ArgumentNullException.ThrowIfNull(ride);
+        ArgumentException.ThrowIfNullOrEmpty(ride.RideId, nameof(ride.RideId));
+        if (!Driver.Registered)
+        {
+            return false;
+        }
+        await ReleaseStaleOfferAsync();
+        if (Driver.Status == DriverStatus.OnTrip && Driver.RideId == ride.RideId)
+        {
+            return true; // a retried assignment
+        }
+        if (!IsClaimable(ride))
+        {
+            return false;
+        }
+        await MoveAsync(DriverStatus.OnTrip, ride.RideId);
+        return true;
+    }
+
+    private bool IsClaimable(RideOffer ride) => Driver.Status == DriverStatus.Available && Driver.VehicleClass == ride.VehicleClass && IsFresh();
 
     public async Task ReleaseOffer(string rideId)
     {
@@ -319,11 +346,11 @@ public sealed class DriverGrain(
             return;
         }
         // Positions come every few seconds and mostly stay in their cell: the shard's key and reference are made only
-        // when the cell changes (the vehicle type changes only through LeaveIndex, which forgets them).
+        // when the cell changes (the vehicle class changes only through LeaveIndex, which forgets them).
         var cell = GeoCell.FromPoint(location, _cellSize);
         if (_indexedGrain is null || cell != _indexedCell)
         {
-            var shard = GeoIndexShards.Key(Driver.VehicleType, cell);
+            var shard = GeoIndexShards.Key(Driver.VehicleClass!, cell);
             if (_indexedGrain is not null && _indexedShard != shard)
             {
                 _ = _indexedGrain.Remove(DriverId);
@@ -337,7 +364,7 @@ public sealed class DriverGrain(
 
     private void LeaveIndex()
     {
-        var shard = _indexedShard ?? (Driver.Location is { } location ? GeoIndexShards.Key(Driver.VehicleType, location, _cellSize) : null);
+        var shard = _indexedShard ?? (Driver.Location is { } location ? GeoIndexShards.Key(Driver.VehicleClass!, location, _cellSize) : null);
         if (shard is not null)
         {
             _ = GrainFactory.GetGrain<IGeoIndexGrain>(shard).Remove(DriverId);
@@ -367,6 +394,6 @@ public sealed class DriverGrain(
         }
     }
 
-    private DriverSnapshot Snapshot() => new(DriverId, Driver.Name, Driver.VehicleType, Driver.City, Driver.Status, Driver.Location,
+    private DriverSnapshot Snapshot() => new(DriverId, Driver.Name, Driver.VehicleClass ?? "", Driver.City, Driver.Status, Driver.Location,
         Driver.LocationAt, IsFresh(), Driver.RideId, Driver.Status == DriverStatus.Offered ? Driver.Offer?.ExpiresAt : null);
 }

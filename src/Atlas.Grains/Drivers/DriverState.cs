@@ -1,4 +1,5 @@
 using Atlas.Grains.Geo;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Drivers;
@@ -14,8 +15,9 @@ public sealed class DriverState
     public bool Registered { get; set; }
     [Id(1)]
     public string Name { get; set; } = "";
+    /// <summary>Read only from drivers stored before vehicle classes came from configuration (see <see cref="VehicleClass"/>).</summary>
     [Id(2)]
-    public VehicleType VehicleType { get; set; }
+    public LegacyVehicleType LegacyVehicleType { get; set; }
     [Id(3)]
     public string? City { get; set; }
     [Id(4)]
@@ -40,6 +42,10 @@ public sealed class DriverState
     /// <summary>Recent rides, newest first (bounded).</summary>
     [Id(11)]
     public List<string> RideHistory { get; set; } = [];
+
+    /// <summary>The class name (canonical); null in drivers stored before classes, which read their legacy type.</summary>
+    [Id(12)]
+    public string? VehicleClass { get; set; }
 }
 
 /// <summary>Distance accumulated on a trip so far.</summary>

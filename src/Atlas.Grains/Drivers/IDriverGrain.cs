@@ -11,7 +11,7 @@ namespace Atlas.Grains.Drivers;
 /// </summary>
 public interface IDriverGrain : IGrainWithStringKey
 {
-    /// <summary>Registers the driver or updates the profile (vehicle type only while not offered or on a trip).</summary>
+    /// <summary>Registers the driver or updates the profile (vehicle class only while not offered or on a trip).</summary>
     Task<DriverSnapshot> Register(DriverRegistration registration);
 
     Task<DriverSnapshot> GoOnline();
@@ -21,8 +21,14 @@ public interface IDriverGrain : IGrainWithStringKey
     /// <summary>Accepts a position stamped <paramref name="timestamp"/>; refuses future timestamps and ones older than the last accepted.</summary>
     Task UpdateLocation(GeoPoint location, DateTimeOffset timestamp);
 
-    /// <summary>Claims the driver for an offer if available, fresh and of the right vehicle type; false otherwise.</summary>
+    /// <summary>Claims the driver for an offer if available, fresh and of the right vehicle class; false otherwise.</summary>
     Task<bool> TryClaim(RideOffer offer);
+
+    /// <summary>
+    /// Claims the driver and puts them on the ride at once (assign dispatch) if available, fresh and of the right vehicle
+    /// class; false otherwise. Repeating it for the same ride returns true.
+    /// </summary>
+    Task<bool> TryAssign(RideOffer ride);
 
     /// <summary>Ends the offer of that ride (declined, expired, cancelled); nothing if the driver holds no such offer.</summary>
     Task ReleaseOffer(string rideId);

@@ -1,5 +1,5 @@
 using Atlas.Grains.Drivers;
-using Atlas.Grains.Fares;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Idempotency;
 using Atlas.Grains.Rides;
@@ -16,13 +16,13 @@ namespace Atlas.Grains.Hosting;
 public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
-    /// Options (bound from <paramref name="configuration"/> sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>,
-    /// <c>GeoIndex</c>, <c>Wallets</c>, <c>Idempotency</c> when given), fare policies, and in-memory ledger and index
+    /// Options (bound from <paramref name="configuration"/> sections <c>Markets</c>, <c>Drivers</c>, <c>Dispatch</c>,
+    /// <c>GeoIndex</c>, <c>Wallets</c>, <c>Idempotency</c> when given), the market catalog, and in-memory ledger and index
     /// stores unless others are registered.
     /// </summary>
     public static IServiceCollection AddAtlasGrains(this IServiceCollection services, IConfiguration? configuration = null)
     {
-        var fareOptions = services.AddOptions<FareOptions>();
+        var marketOptions = services.AddOptions<MarketOptions>();
         var driverOptions = services.AddOptions<DriverOptions>();
         var dispatchOptions = services.AddOptions<DispatchOptions>();
         var indexOptions = services.AddOptions<GeoIndexOptions>();
@@ -30,15 +30,15 @@ public static class GrainsServiceCollectionExtensions
         var idempotencyOptions = services.AddOptions<IdempotencyOptions>();
         if (configuration is not null)
         {
-            fareOptions.Bind(configuration.GetSection(FareOptions.SectionName));
+            marketOptions.Bind(configuration.GetSection(MarketOptions.SectionName));
             driverOptions.Bind(configuration.GetSection(DriverOptions.SectionName));
             dispatchOptions.Bind(configuration.GetSection(DispatchOptions.SectionName));
             indexOptions.Bind(configuration.GetSection(GeoIndexOptions.SectionName));
             walletOptions.Bind(configuration.GetSection(WalletOptions.SectionName));
             idempotencyOptions.Bind(configuration.GetSection(IdempotencyOptions.SectionName));
         }
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FareOptions>, FareOptionsValidator>());
-        services.TryAddSingleton(sp => new FarePolicies(sp.GetRequiredService<IOptions<FareOptions>>().Value));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MarketOptions>, MarketOptionsValidator>());
+        services.TryAddSingleton(sp => new MarketCatalog(sp.GetRequiredService<IOptions<MarketOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILedgerStore, InMemoryLedgerStore>();
         services.TryAddSingleton<IGeoIndexStore, InMemoryGeoIndexStore>();

@@ -7,7 +7,8 @@ public readonly record struct DriverTransition(DriverStatus From, DriverStatus T
 
 /// <summary>The driver availability state machine used by dispatch.</summary>
 /// <remarks>
-/// A driver is claimed (OFFERED) before an offer is sent so two rides can never offer the same driver.
+/// A driver is claimed (OFFERED) before an offer is sent so two rides can never offer the same driver; in assign
+/// dispatch the claim puts the driver on the trip at once, in the same single turn.
 /// Going offline is only possible from AVAILABLE: an outstanding offer must be declined or expire first, and a
 /// trip must end first, so no ride is left with a driver the index no longer sees.
 /// </remarks>
@@ -20,6 +21,7 @@ public static class DriverTransitions
         new(DriverStatus.Available, DriverStatus.Offered),   // claimed for an offer
         new(DriverStatus.Offered, DriverStatus.Available),   // offer declined, expired or ride cancelled
         new(DriverStatus.Offered, DriverStatus.OnTrip),      // offer accepted
+        new(DriverStatus.Available, DriverStatus.OnTrip),    // assigned at once (assign dispatch)
         new(DriverStatus.OnTrip, DriverStatus.Available),    // ride finished or cancelled
     }.ToFrozenSet();
 

@@ -6,9 +6,11 @@ using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Riders;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Surge;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +18,10 @@ using Microsoft.Extensions.Options;
 namespace Atlas.Grains.Rides;
 
 /// <summary>
-/// A ride. Deadlines run on grain timers (an offer's time-out, payment retries), each backed by a durable reminder
+/// A ride. Its city (<see cref="MarketCatalog"/>) decides the vehicle class, how it finds a driver (offer or assign), how
+/// the rider pays (wallet or cash) and whether it surges; the ride keeps what was decided at creation, so a change of
+/// configuration never reprices or re-routes a ride under way.
+/// Deadlines run on grain timers (an offer's time-out, payment retries), each backed by a durable reminder
 /// (<see cref="DispatchOptions.BackstopPeriod"/>, Orleans' reminders are at least a minute apart) that carries the ride
 /// on if its silo dies. Calls go one way only — ride → driver, ride → wallet, ride → rider (one-way) — so no call chain can
 /// come back to a ride and deadlock. Every state change is stored before its effects are acknowledged; money moves
@@ -25,7 +30,7 @@ namespace Atlas.Grains.Rides;
 /// </summary>
 public sealed partial class OrderGrain(
     [PersistentState("ride")] IPersistentState<OrderState> state,
-    FarePolicies fares,
+    MarketCatalog markets,
     IOptions<DispatchOptions> dispatchOptions,
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
@@ -48,6 +53,10 @@ public sealed partial class OrderGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Ride.Created && Ride.VehicleClass is null)
+        {
+            Ride.VehicleClass = Ride.LegacyVehicleType.ClassName(); // stored before classes came from configuration
+        }
         if (Ride.Status == RideStatus.Created && Ride.Offer is { } offer)
         {
             ArmOfferTimer(offer.ExpiresAt); // the offer outlived the activation that made it (a silo died, or idle collection)
@@ -66,31 +75,36 @@ public sealed partial class OrderGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.RiderId, nameof(request.RiderId));
-        if (!Enum.IsDefined(request.VehicleType))
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), request.VehicleType, "Unknown vehicle type.");
-        }
+        var city = markets.City(request.City);
+        var vehicleClass = city.VehicleClass(request.VehicleClass);
+        var payment = city.PaymentMethod(request.PaymentMethod);
         if (Ride.Created)
         {
             return Ride.RiderId == request.RiderId && Ride.Pickup == request.Pickup && Ride.Dropoff == request.Dropoff &&
-                   Ride.VehicleType == request.VehicleType
+                   Ride.VehicleClass == vehicleClass.Name && Ride.City == city.Name && Ride.PaymentMethod == payment
                 ? View()
                 : throw new RideAlreadyExistsException(RideId);
         }
-        var city = string.IsNullOrWhiteSpace(request.City) ? fares.DefaultCity : request.City.Trim();
-        var policy = fares.Resolve(city, request.VehicleType);
-        var quote = FareCalculator.EstimateTrip(policy, request.Pickup, request.Dropoff, fares.AverageSpeedKmh);
+        // The multiplier shown in the estimate is the one the ride keeps: the rider never pays one they were not shown.
+        var surge = city.Surge.Enabled ? await QuoteSurgeAsync(city.Name, request.Pickup) : null;
+        var multiplier = surge?.MultiplierBasisPoints ?? SurgeMultiplier.None;
+        var quote = FareCalculator.EstimateTrip(vehicleClass.Fare, request.Pickup, request.Dropoff, markets.AverageSpeedKmh);
+        var estimate = SurgeMultiplier.Apply(quote.Fare, multiplier);
 
         Ride.Created = true;
         Ride.RiderId = request.RiderId;
         Ride.Pickup = request.Pickup;
         Ride.Dropoff = request.Dropoff;
-        Ride.VehicleType = request.VehicleType;
-        Ride.City = city;
-        Ride.Policy = policy;
-        Ride.Estimate = quote.Fare;
+        Ride.VehicleClass = vehicleClass.Name;
+        Ride.City = city.Name;
+        Ride.Policy = vehicleClass.Fare;
+        Ride.PaymentMethod = payment;
+        Ride.DispatchMode = city.Dispatch;
+        Ride.SurgeBasisPoints = multiplier;
+        Ride.Estimate = estimate;
         Ride.CreatedAt = Now;
-        Record("created", RideActor.Rider, $"estimate {quote.Fare} for {quote.DistanceMeters} m");
+        Record("created", RideActor.Rider, $"estimate {estimate} for {quote.DistanceMeters} m, {vehicleClass.Name}, {payment.ToWireName()}" +
+            (surge is null ? "" : $", surge x{SurgeMultiplier.FromBasisPoints(multiplier)} ({surge.OpenRequests} open requests, {surge.AvailableDrivers} drivers)"));
         await SaveAsync();
         return View();
     }
@@ -116,26 +130,46 @@ public sealed partial class OrderGrain(
             return View(); // already offering
         }
 
-        var hold = Ride.Estimate + Ride.Estimate.ShareInBasisPoints(_dispatch.HoldMarginBasisPoints);
-        var holdReference = $"ride:{RideId}:hold";
-        await RiderWallet.Hold(holdReference, hold);
+        // The most the rider pays, whatever the trip turns out to be: the estimate (surge included) plus the margin.
+        var maxFare = Ride.Estimate + Ride.Estimate.ShareInBasisPoints(_dispatch.HoldMarginBasisPoints);
+        string detail;
+        if (Ride.PaymentMethod == PaymentMethod.Wallet)
+        {
+            var holdReference = $"ride:{RideId}:hold";
+            await RiderWallet.Hold(holdReference, maxFare);
+            Ride.HoldReference = holdReference;
+            Ride.HeldAmount = maxFare;
+            detail = $"held {maxFare}";
+        }
+        else
+        {
+            detail = $"cash, at most {maxFare}";
+        }
+        if (Ride.SurgeBasisPoints != SurgeMultiplier.None)
+        {
+            detail += $"; surge x{SurgeMultiplier.FromBasisPoints(Ride.SurgeBasisPoints)} locked";
+        }
 
         // The reminder keeps the search alive across failures until the ride is matched or closed.
         await RegisterBackstopAsync(DispatchReminder);
         Ride.DriverRequested = true;
-        Ride.HoldReference = holdReference;
-        Ride.HeldAmount = hold;
-        Record("requested", RideActor.Rider, $"held {hold}");
+        Ride.MaxFare = maxFare;
+        Record("requested", RideActor.Rider, detail);
         await SaveAsync();
         RideMetrics.Requested.Add(1);
         RideMetrics.Active.Add(1);
+        if (markets.TryGetCity(Ride.City, out var city) && city.Surge.Enabled)
+        {
+            _ = SurgeCell(city.Name, Ride.Pickup).RecordRequest(RideId); // one-way: demand for the cell's next quotes
+        }
 
         await DispatchNextAsync();
         return View();
     }
 
     /// <summary>
-    /// Offers the ride to the nearest available driver who has not turned it down. Drivers claimed by other rides
+    /// Offers the ride to (or, in assign dispatch, matches it with) the nearest available driver who has not turned it
+    /// down; for a cash ride, only one whose wallet takes the commission within the credit limit. Drivers claimed by other rides
     /// meanwhile are skipped and the search repeats without them, so a busy neighbourhood does not end the search
     /// early; only when no candidate is left within the largest radius does the ride close without a driver.
     /// </summary>
@@ -147,14 +181,17 @@ public sealed partial class OrderGrain(
         for (var round = 0; round < MaxSearchRounds; round++)
         {
             var candidates = await search.FindNearestAsync(
-                Ride.Pickup, Ride.VehicleType, _dispatch.CandidatesPerSearch, Now - driverOptions.Value.FreshnessWindow, steps, skipped);
+                Ride.Pickup, Ride.VehicleClass!, _dispatch.CandidatesPerSearch, Now - driverOptions.Value.FreshnessWindow, steps, skipped);
             if (candidates.Count == 0)
             {
                 break;
             }
             foreach (var candidate in candidates)
             {
-                if (await TryOfferAsync(candidate.Id, candidate.DistanceMeters))
+                var taken = Ride.DispatchMode == DispatchMode.Assign
+                    ? await TryAssignAsync(candidate.Id, candidate.DistanceMeters)
+                    : await TryOfferAsync(candidate.Id, candidate.DistanceMeters);
+                if (taken)
                 {
                     return;
                 }
@@ -169,19 +206,14 @@ public sealed partial class OrderGrain(
 
     private async Task<bool> TryOfferAsync(string driverId, double distanceMeters)
     {
-        var offer = new RideOffer(RideId, Ride.VehicleType, Ride.Pickup, Ride.Dropoff, Ride.Estimate, Now + _dispatch.OfferTimeout);
-        var driver = GrainFactory.GetGrain<IDriverGrain>(driverId);
-        try
+        if (!await TryReserveCommissionAsync(driverId))
         {
-            if (!await driver.TryClaim(offer))
-            {
-                DispatchMetrics.ClaimsRefused.Add(1);
-                return false;
-            }
+            return false;
         }
-        catch (Exception exception)
+        var offer = new RideOffer(RideId, Ride.VehicleClass!, Ride.Pickup, Ride.Dropoff, Ride.Estimate, Now + _dispatch.OfferTimeout, Ride.PaymentMethod);
+        var driver = GrainFactory.GetGrain<IDriverGrain>(driverId);
+        if (!await TryClaimAsync(driverId, () => driver.TryClaim(offer)))
         {
-            LogClaimFailed(RideId, driverId, exception);
             DispatchMetrics.ClaimsRefused.Add(1);
             return false;
         }
@@ -203,11 +235,120 @@ public sealed partial class OrderGrain(
         return true;
     }
 
+    /// <summary>Assign dispatch: the driver's single turn claims them and puts them on the ride at once.</summary>
+    private async Task<bool> TryAssignAsync(string driverId, double distanceMeters)
+    {
+        if (!await TryReserveCommissionAsync(driverId))
+        {
+            return false;
+        }
+        var ride = new RideOffer(RideId, Ride.VehicleClass!, Ride.Pickup, Ride.Dropoff, Ride.Estimate, Now, Ride.PaymentMethod);
+        var driver = GrainFactory.GetGrain<IDriverGrain>(driverId);
+        if (!await TryClaimAsync(driverId, () => driver.TryAssign(ride)))
+        {
+            return false;
+        }
+
+        RideTransitions.Check(Ride.Status, RideStatus.Matched, RideActor.System);
+        Ride.Status = RideStatus.Matched;
+        Ride.DriverId = driverId;
+        Record("matched", RideActor.System, $"driver {driverId} assigned at {distanceMeters:0} m");
+        try
+        {
+            await SaveAsync();
+        }
+        catch
+        {
+            await TryCancelTripAsync(driver); // the ride stays unmatched in storage: free the driver for others
+            throw;
+        }
+        DisarmOfferTimer();
+        await UnregisterAsync(DispatchReminder);
+        RideMetrics.Matched.Add(1);
+        LogAssigned(RideId, driverId);
+        return true;
+    }
+
+    /// <summary>Claims a candidate; if it cannot be had (taken, offline, stale, unreachable), gives up its commission reserve.</summary>
+    private async Task<bool> TryClaimAsync(string driverId, Func<Task<bool>> claim)
+    {
+        bool claimed;
+        try
+        {
+            claimed = await claim();
+        }
+        catch (Exception exception)
+        {
+            LogClaimFailed(RideId, driverId, exception);
+            claimed = false;
+        }
+        if (!claimed)
+        {
+            await DropCommissionReserveAsync();
+        }
+        return claimed;
+    }
+
+    /// <summary>
+    /// A cash ride reserves its largest possible commission on the candidate's wallet before the driver is claimed, so
+    /// a driver whose wallet cannot take it within the city's credit limit is never offered the ride, and the
+    /// commission taken at the end always fits. The reserve is stored before it is placed: after a crash it is released
+    /// (a release of a hold never placed changes nothing).
+    /// </summary>
+    private async Task<bool> TryReserveCommissionAsync(string driverId)
+    {
+        await DropCommissionReserveAsync();
+        if (Ride.PaymentMethod != PaymentMethod.Cash)
+        {
+            return true;
+        }
+        var commission = FareCalculator.Split(Ride.MaxFare ?? Ride.Estimate, Ride.Policy!).PlatformCommission;
+        if (!commission.IsPositive)
+        {
+            return true;
+        }
+        var creditLimit = markets.TryGetCity(Ride.City, out var city) && city.Currency == commission.Currency
+            ? city.DriverCreditLimit
+            : new Money(0, commission.Currency);
+        var reserve = new CommissionReserve(driverId, $"ride:{RideId}:reserve:{driverId}", commission);
+        Ride.CommissionReserve = reserve;
+        await SaveAsync();
+        try
+        {
+            await WalletOf(driverId).HoldOnCredit(reserve.Reference, commission, creditLimit);
+            return true;
+        }
+        catch (CreditLimitReachedException)
+        {
+            LogCreditLimitReached(RideId, driverId, commission.ToString());
+        }
+        catch (Exception exception)
+        {
+            LogClaimFailed(RideId, driverId, exception);
+        }
+        await DropCommissionReserveAsync();
+        return false;
+    }
+
+    /// <summary>Gives back the commission reserved on a driver's wallet who does not take the ride (through the outbox).</summary>
+    private async Task DropCommissionReserveAsync()
+    {
+        if (Ride.CommissionReserve is not { } reserve)
+        {
+            return;
+        }
+        Ride.CommissionReserve = null;
+        await SchedulePaymentsAsync([new($"{reserve.Reference}:release", PaymentStep.Release, WalletIds.ForUser(reserve.DriverId), reserve.Amount, reserve.Reference)]);
+        await SaveAsync();
+        await DeliverOutboxAsync();
+    }
+
     private async Task CloseWithoutDriverAsync()
     {
         RideTransitions.Check(Ride.Status, RideStatus.NoDriver, RideActor.System);
         Ride.Status = RideStatus.NoDriver;
         Ride.Offer = null;
+        ReleaseCommissionReserveOnClose();
         Record("no_driver", RideActor.System, Ride.Declined.Count == 0 ? "no available driver nearby" : $"{Ride.Declined.Count} driver(s) declined or timed out");
         await ReleaseHoldAndCloseAsync();
         RideMetrics.NoDriver.Add(1);
@@ -270,6 +411,7 @@ public sealed partial class OrderGrain(
         Ride.Offer = null;
         DispatchMetrics.Declined.Add(1);
         Record("declined", RideActor.Driver, $"driver {driverId}");
+        await DropCommissionReserveAsync();
         await DispatchNextAsync();
         return View();
     }
@@ -282,6 +424,7 @@ public sealed partial class OrderGrain(
         Ride.Offer = null;
         DispatchMetrics.Expired.Add(1);
         Record("offer_expired", RideActor.System, $"driver {offer.DriverId} did not answer");
+        await DropCommissionReserveAsync();
         await DispatchNextAsync();
     }
 
@@ -368,7 +511,11 @@ public sealed partial class OrderGrain(
 
     // ---- The trip -----------------------------------------------------------------------------------------
 
-    public Task<RideView> MarkArrived(string driverId) => DriverMoveAsync(driverId, RideStatus.Arrived, "arrived", effect: null);
+    public Task<RideView> MarkArrived(string driverId) => DriverMoveAsync(driverId, RideStatus.Arrived, "arrived", () =>
+    {
+        Ride.ArrivedAt = Now; // waiting-time rules (the rider's cancellation fee) apply only from here
+        return Task.CompletedTask;
+    });
 
     public Task<RideView> StartTrip(string driverId) => DriverMoveAsync(driverId, RideStatus.Started, "started", async () =>
     {
@@ -385,12 +532,12 @@ public sealed partial class OrderGrain(
             : (long)Math.Round(GeoMath.DistanceMeters(Ride.Pickup, Ride.Dropoff), MidpointRounding.AwayFromZero);
         var duration = Now - (Ride.StartedAt ?? Now);
         var policy = Ride.Policy!;
-        var fare = FareCalculator.Estimate(policy, distance, duration < TimeSpan.Zero ? TimeSpan.Zero : duration);
-        var charged = Money.Min(fare, Ride.HeldAmount ?? fare);
+        var fare = SurgeMultiplier.Apply(FareCalculator.Estimate(policy, distance, duration < TimeSpan.Zero ? TimeSpan.Zero : duration), Ride.SurgeBasisPoints);
+        var charged = Money.Min(fare, Ride.HeldAmount ?? Ride.MaxFare ?? fare);
         Ride.DistanceMeters = distance;
         Ride.FinalFare = fare;
         Ride.Charged = charged;
-        await SchedulePaymentsAsync(CaptureAndSplit("capture", charged, policy));
+        await SchedulePaymentsAsync(Ride.PaymentMethod == PaymentMethod.Cash ? CommissionOfCashRide(charged, policy) : CaptureAndSplit("capture", charged, policy));
         RideMetrics.Completed.Add(1);
         RideMetrics.Active.Add(-1);
         RideMetrics.FaresMinor.Add(charged.Minor);
@@ -467,6 +614,7 @@ public sealed partial class OrderGrain(
         {
             await GrainFactory.GetGrain<IDriverGrain>(driverId).CancelTrip(RideId);
         }
+        ReleaseCommissionReserveOnClose();
 
         Ride.Status = RideStatus.Cancelled;
         Ride.CancelledBy = actor;
@@ -502,7 +650,26 @@ public sealed partial class OrderGrain(
 
     // ---- Money --------------------------------------------------------------------------------------------
 
-    private IWalletGrain RiderWallet => GrainFactory.GetGrain<IWalletGrain>(WalletIds.ForUser(Ride.RiderId));
+    private IWalletGrain RiderWallet => WalletOf(Ride.RiderId);
+
+    private IWalletGrain WalletOf(string userId) => GrainFactory.GetGrain<IWalletGrain>(WalletIds.ForUser(userId));
+
+    /// <summary>The cell's multiplier; if the cell cannot answer, none (×1.0 is shown and kept): a surge outage never blocks an order.</summary>
+    private async Task<SurgeQuote?> QuoteSurgeAsync(string city, GeoPoint pickup)
+    {
+        try
+        {
+            return await SurgeCell(city, pickup).Quote();
+        }
+        catch (Exception exception)
+        {
+            LogSurgeUnavailable(RideId, exception);
+            return null;
+        }
+    }
+
+    private ISurgeGrain SurgeCell(string city, GeoPoint pickup) =>
+        GrainFactory.GetGrain<ISurgeGrain>(SurgeCells.Key(city, GeoCell.FromPoint(pickup, indexOptions.Value.CellSizeDegrees)));
 
     /// <summary>Capture from the rider's hold, then the driver's share and the platform's commission.</summary>
     private List<PaymentInstruction> CaptureAndSplit(string purpose, Money amount, FarePolicy policy)
@@ -521,6 +688,37 @@ public sealed partial class OrderGrain(
             payments.Add(new($"ride:{RideId}:{purpose}:commission", PaymentStep.Credit, WalletIds.Platform, split.PlatformCommission, null));
         }
         return payments;
+    }
+
+    /// <summary>A cash ride's commission: taken from the reserve on the driver's wallet (the rest of the reserve released), credited to the platform.</summary>
+    private List<PaymentInstruction> CommissionOfCashRide(Money charged, FarePolicy policy)
+    {
+        var commission = FareCalculator.Split(charged, policy).PlatformCommission;
+        var payments = new List<PaymentInstruction>();
+        if (Ride.CommissionReserve is { } reserve && reserve.DriverId == Ride.DriverId)
+        {
+            Ride.CommissionReserve = null;
+            if (commission.IsPositive)
+            {
+                payments.Add(new($"ride:{RideId}:commission", PaymentStep.Capture, WalletIds.ForUser(reserve.DriverId), commission, reserve.Reference));
+                payments.Add(new($"ride:{RideId}:commission:platform", PaymentStep.Credit, WalletIds.Platform, commission, null));
+            }
+            else
+            {
+                payments.Add(new($"{reserve.Reference}:release", PaymentStep.Release, WalletIds.ForUser(reserve.DriverId), reserve.Amount, reserve.Reference));
+            }
+        }
+        return payments;
+    }
+
+    /// <summary>A closing ride gives back the commission it reserved on a driver's wallet (through the outbox, stored with the close).</summary>
+    private void ReleaseCommissionReserveOnClose()
+    {
+        if (Ride.CommissionReserve is { } reserve)
+        {
+            Ride.CommissionReserve = null;
+            Ride.Outbox.Add(new($"{reserve.Reference}:release", PaymentStep.Release, WalletIds.ForUser(reserve.DriverId), reserve.Amount, reserve.Reference));
+        }
     }
 
     private async Task ReleaseHoldAndCloseAsync()
@@ -575,6 +773,10 @@ public sealed partial class OrderGrain(
                     PaymentStep.Release => await wallet.Release(payment.Reference, payment.HoldReference!),
                     _ => await wallet.Credit(payment.Reference, payment.Amount),
                 };
+            }
+            catch (UnknownHoldException) when (payment.Step == PaymentStep.Release)
+            {
+                // Neither open nor released by this reference: never placed (a reserve stored before a crash), so nothing to give back.
             }
             catch (Exception exception)
             {
@@ -648,8 +850,8 @@ public sealed partial class OrderGrain(
             ? FareCalculator.Split(charged, policy).PlatformCommission.Minor
             : null;
         return new RideEventMessage(RideId, index + 1, e.Name, e.Actor, e.Detail, e.At, Ride.Status, Ride.RiderId, Ride.DriverId,
-            Ride.VehicleType, Ride.City, Ride.Estimate.Currency.Code, Ride.Estimate.Minor, Ride.Charged?.Minor, commission,
-            Ride.DistanceMeters, Ride.CreatedAt);
+            Ride.VehicleClass ?? "", Ride.City, Ride.Estimate.Currency.Code, Ride.Estimate.Minor, Ride.Charged?.Minor, commission,
+            Ride.DistanceMeters, Ride.CreatedAt, Ride.PaymentMethod, Ride.SurgeBasisPoints);
     }
 
     // ---- Helpers ------------------------------------------------------------------------------------------
@@ -699,6 +901,18 @@ public sealed partial class OrderGrain(
         }
     }
 
+    private async Task TryCancelTripAsync(IDriverGrain driver)
+    {
+        try
+        {
+            await driver.CancelTrip(RideId);
+        }
+        catch (Exception exception)
+        {
+            LogReleaseFailed(RideId, exception);
+        }
+    }
+
     /// <summary>
     /// Best effort, since it follows state that is already stored: a reminder left registered (its reminder service was
     /// unreachable, say a silo stopping) finds nothing to do at its next tick and unregisters itself then.
@@ -719,12 +933,22 @@ public sealed partial class OrderGrain(
     }
 
     private RideView View() => new(
-        RideId, Ride.RiderId, Ride.DriverId, Ride.Status, Ride.VehicleType, Ride.City, Ride.Pickup, Ride.Dropoff, Ride.Estimate,
+        RideId, Ride.RiderId, Ride.DriverId, Ride.Status, Ride.VehicleClass ?? "", Ride.City, Ride.Pickup, Ride.Dropoff, Ride.Estimate,
         Ride.HeldAmount, Ride.FinalFare, Ride.Charged, Ride.DistanceMeters, Ride.Offer?.DriverId, Ride.Offer?.ExpiresAt, Ride.CancelledBy,
-        Ride.Outbox.Count > 0 && Ride.Outbox.All(p => p.Done), Ride.CreatedAt, Ride.UpdatedAt, [.. Ride.Timeline]);
+        RideTransitions.IsTerminal(Ride.Status) && Ride.Outbox.All(p => p.Done), Ride.CreatedAt, Ride.UpdatedAt, [.. Ride.Timeline],
+        Ride.PaymentMethod, Ride.DispatchMode, Ride.SurgeBasisPoints, Ride.MaxFare);
 
     [LoggerMessage(LogLevel.Information, "Ride {RideId} offered to driver {DriverId}")]
     private partial void LogOffered(string rideId, string driverId);
+
+    [LoggerMessage(LogLevel.Information, "Ride {RideId} assigned to driver {DriverId}")]
+    private partial void LogAssigned(string rideId, string driverId);
+
+    [LoggerMessage(LogLevel.Information, "Ride {RideId} skipped driver {DriverId}: their wallet cannot take the commission {Commission} within the credit limit")]
+    private partial void LogCreditLimitReached(string rideId, string driverId, string commission);
+
+    [LoggerMessage(LogLevel.Warning, "Ride {RideId}: its surge cell did not answer; quoted without surge")]
+    private partial void LogSurgeUnavailable(string rideId, Exception exception);
 
     [LoggerMessage(LogLevel.Information, "Ride {RideId} found no driver")]
     private partial void LogNoDriver(string rideId);

@@ -7,7 +7,10 @@ public readonly record struct RideTransition(RideStatus From, RideStatus To, Rid
 
 /// <summary>The ride state machine: which moves exist and who may make each.</summary>
 /// <remarks>
-/// <para>Happy path: CREATED → MATCHED → ARRIVED → STARTED → FINISHED. FINISHED, CANCELLED and NO_DRIVER are terminal.</para>
+/// <para>
+/// Happy path: CREATED → MATCHED → ARRIVED → STARTED → FINISHED, or CREATED → MATCHED → STARTED → FINISHED without
+/// ARRIVED (what the existing driver app sends). FINISHED, CANCELLED and NO_DRIVER are terminal.
+/// </para>
 /// <para>
 /// Only the system dispatches (matching, or giving up with NO_DRIVER); only the driver moves the trip forward.
 /// Cancelling is possible until the trip starts: by the rider at any point before STARTED, by the driver once
@@ -27,6 +30,8 @@ public static class RideTransitions
         // Trip progress is reported by the driver's app.
         new(RideStatus.Matched, RideStatus.Arrived, RideActor.Driver),
         new(RideStatus.Arrived, RideStatus.Started, RideActor.Driver),
+        // The existing driver app starts the trip without marking ARRIVED.
+        new(RideStatus.Matched, RideStatus.Started, RideActor.Driver),
         new(RideStatus.Started, RideStatus.Finished, RideActor.Driver),
 
         // Rider cancels any time before the trip starts.

@@ -58,6 +58,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
             }
             // Check all before writing any: the batch is all or nothing.
             var references = new HashSet<string>();
+            var (balance, held) = (book.Snapshot.Balance, book.Snapshot.Held);
             for (var i = 0; i < writes.Count; i++)
             {
                 var movement = writes[i].Movement;
@@ -65,10 +66,11 @@ public sealed class InMemoryLedgerStore : ILedgerStore
                 {
                     throw new ArgumentException($"Movement {movement.Reference} of wallet {movement.WalletId} (version {movement.Version}) does not follow version {expectedVersion + i} of wallet {walletId}, or repeats a reference.", nameof(writes));
                 }
-                if (movement.BalanceAfter.IsNegative || movement.AvailableAfter.IsNegative || writes[i].Entries.Sum(e => e.AmountMinor) != 0)
+                if (LedgerRules.Violation(movement, balance, held) is not null || writes[i].Entries.Sum(e => e.AmountMinor) != 0)
                 {
-                    throw new InvalidOperationException($"Ledger invariant violated by {movement.Reference} in {walletId}: balances must stay non-negative and entries must sum to zero.");
+                    throw new InvalidOperationException($"Ledger invariant violated by {movement.Reference} in {walletId}: the balance rules must hold and entries must sum to zero.");
                 }
+                (balance, held) = (movement.BalanceAfter.Minor, movement.HeldAfter.Minor);
             }
             var holds = new Dictionary<string, HoldRecord>(book.Snapshot.Holds);
             foreach (var write in writes)

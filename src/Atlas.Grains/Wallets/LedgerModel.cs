@@ -56,7 +56,11 @@ public static class WalletIds
     }
 }
 
-/// <summary>A movement as recorded. Replaying its reference returns it (with <see cref="Replayed"/> set).</summary>
+/// <summary>
+/// A movement as recorded. Replaying its reference returns it (with <see cref="Replayed"/> set). A hold with a
+/// <see cref="CreditLimit"/> (the commission of a cash ride, reserved on its driver's wallet) may take the available
+/// balance below zero, down to minus that limit; no other movement may lower it below zero (see <see cref="LedgerRules"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("atlas.WalletMovement")]
 public sealed record WalletMovement(
     [property: Id(0)] string WalletId,
@@ -68,7 +72,8 @@ public sealed record WalletMovement(
     [property: Id(6)] Money HeldAfter,
     [property: Id(7)] long Version,
     [property: Id(8)] DateTimeOffset At,
-    [property: Id(9)] bool Replayed = false)
+    [property: Id(9)] bool Replayed = false,
+    [property: Id(10)] Money? CreditLimit = null)
 {
     /// <summary>What the wallet may still spend after this movement.</summary>
     public Money AvailableAfter => BalanceAfter - HeldAfter;

@@ -67,3 +67,18 @@ public sealed class UnknownMovementException(string walletId, string reference)
     [Id(1)]
     public string Reference { get; } = reference;
 }
+
+/// <summary>A hold on credit would take the wallet beyond its credit limit: nothing was changed.</summary>
+[GenerateSerializer, Alias("atlas.CreditLimitReachedException")]
+public sealed class CreditLimitReachedException(string walletId, Money requested, Money available, Money creditLimit)
+    : DomainException($"Wallet {walletId} has {available} available and may go down to -{creditLimit}; {requested} was requested.")
+{
+    [Id(0)]
+    public string WalletId { get; } = walletId;
+    [Id(1)]
+    public Money Requested { get; } = requested;
+    [Id(2)]
+    public Money Available { get; } = available;
+    [Id(3)]
+    public Money CreditLimit { get; } = creditLimit;
+}

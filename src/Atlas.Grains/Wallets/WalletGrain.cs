@@ -44,6 +44,15 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
     public Task<WalletMovement> Hold(string reference, Money amount) =>
         EnqueueAsync(reference, MovementKind.Hold, amount, relatedReference: null);
 
+    public Task<WalletMovement> HoldOnCredit(string reference, Money amount, Money creditLimit)
+    {
+        if (creditLimit.IsNegative || creditLimit.Currency != amount.Currency)
+        {
+            throw new ArgumentOutOfRangeException(nameof(creditLimit), creditLimit.ToString(), "A credit limit is not negative and in the hold's currency.");
+        }
+        return EnqueueAsync(reference, MovementKind.Hold, amount, relatedReference: null, creditLimit);
+    }
+
     public Task<WalletMovement> Capture(string reference, string holdReference, Money amount) =>
         EnqueueAsync(reference, MovementKind.Capture, amount, RequireReference(holdReference, nameof(holdReference)));
 
@@ -79,8 +88,9 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
     }
 
     /// <summary>An operation waiting for its turn, and the caller waiting for its answer.</summary>
-    private sealed class Operation(string reference, MovementKind kind, Money? amount, string? relatedReference)
+    private sealed class Operation(string reference, MovementKind kind, Money? amount, string? relatedReference, Money? creditLimit)
     {
+        public Money? CreditLimit { get; } = creditLimit;
         public string Reference { get; } = reference;
         public MovementKind Kind { get; } = kind;
         public Money? Amount { get; } = amount;
@@ -91,14 +101,14 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
     /// <summary>What checking an operation gave: the write to make, or why it is refused (unless it is a retry).</summary>
     private readonly record struct Decision(LedgerWrite? Write, Exception? Refusal);
 
-    private Task<WalletMovement> EnqueueAsync(string reference, MovementKind kind, Money? amount, string? relatedReference)
+    private Task<WalletMovement> EnqueueAsync(string reference, MovementKind kind, Money? amount, string? relatedReference, Money? creditLimit = null)
     {
         RequireReference(reference, nameof(reference));
         if (amount is { IsPositive: false } nonPositive)
         {
             throw new ArgumentOutOfRangeException(nameof(amount), nonPositive.ToString(), "A movement's amount must be positive.");
         }
-        var operation = new Operation(reference, kind, amount, relatedReference);
+        var operation = new Operation(reference, kind, amount, relatedReference, creditLimit);
         _queue.Enqueue(operation);
         if (!_committing)
         {
@@ -294,7 +304,14 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
                 {
                     break; // replay of an open hold: the store reports the original
                 }
-                if (state.Available < amount.Minor)
+                if (operation.CreditLimit is { } limit)
+                {
+                    if (state.Available - amount.Minor < -limit.Minor)
+                    {
+                        refusal = new CreditLimitReachedException(WalletId, amount, new Money(state.Available, amount.Currency), limit);
+                    }
+                }
+                else if (state.Available < amount.Minor)
                 {
                     refusal = new InsufficientFundsException(WalletId, amount, new Money(state.Available, amount.Currency));
                 }
@@ -340,7 +357,7 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
         }
 
         var movement = new WalletMovement(WalletId, reference, kind, amount, related,
-            new Money(balance, amount.Currency), new Money(held, amount.Currency), state.Version + 1, time.GetUtcNow());
+            new Money(balance, amount.Currency), new Money(held, amount.Currency), state.Version + 1, time.GetUtcNow(), CreditLimit: operation.CreditLimit);
         state.Apply(movement, opened, closed);
         return new Decision(new LedgerWrite(movement, EntriesOf(movement), opened, closed), null);
     }

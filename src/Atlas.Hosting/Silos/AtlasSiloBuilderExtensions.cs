@@ -1,5 +1,7 @@
 using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
+using Atlas.Hosting.Retries;
+using Atlas.Hosting.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,7 +27,8 @@ public static class AtlasSiloBuilderExtensions
     /// state serializer; start-up that fails on a type without a serializer; activity propagation across grain calls;
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
     /// (<see cref="ClusterMembershipOptions"/>), <c>Atlas:Messaging</c> (<see cref="SiloMessagingOptions"/>),
-    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>).
+    /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>),
+    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>).
     /// </summary>
     public static ISiloBuilder AddAtlasSilo(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -38,7 +41,12 @@ public static class AtlasSiloBuilderExtensions
 #pragma warning restore ORLEANSEXP003
 
         silo.AddIncomingGrainCallFilter<CallChainIncomingFilter>();
+        // A call that failed because grain storage could not serve it says which store (PostgreSQL, the SQLite file).
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.AddOutgoingGrainCallFilter<CallChainOutgoingFilter>();
+        // A grain's call that Orleans rejected before it ran (its target's silo stopping or just crashed) is tried again.
+        silo.AddOutgoingGrainCallFilter<RejectedCallRetryFilter>();
+        var retries = services.AddOptions<RejectedCallRetryOptions>();
         silo.AddActivityPropagation();
 
         // A type in a grain interface without a serializer fails start-up, naming it (Orleans checks only in Development otherwise).
@@ -49,6 +57,7 @@ public static class AtlasSiloBuilderExtensions
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
 
         services.AddOptions<ClusterMembershipOptions>().Configure(AtlasClusterDefaults.Membership);
+        services.AddOptions<GrainDirectoryOptions>().Configure(AtlasClusterDefaults.Directory);
         if (configuration is not null)
         {
             var atlas = configuration.GetSection(SectionName);
@@ -56,6 +65,8 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<SiloMessagingOptions>().Bind(atlas.GetSection("Messaging"));
             services.AddOptions<GrainCollectionOptions>().Bind(atlas.GetSection("Collection"));
             services.AddOptions<ReminderOptions>().Bind(atlas.GetSection("Reminders"));
+            services.AddOptions<GrainDirectoryOptions>().Bind(atlas.GetSection("Directory"));
+            retries.Bind(configuration.GetSection(RejectedCallRetryOptions.SectionName));
         }
 
         services.AddAtlasGrains(configuration);

@@ -183,7 +183,7 @@ public sealed class PostgresRideHistoryReader : IRideHistoryReader
             reader.GetString(1),
             reader.IsDBNull(2) ? null : reader.GetString(2),
             RideStatuses.Parse(reader.GetString(3)),
-            VehicleTypes.Parse(reader.GetString(4)),
+            reader.GetString(4),
             reader.GetString(5),
             new Money(reader.GetInt64(7), currency),
             reader.IsDBNull(8) ? null : new Money(reader.GetInt64(8), currency),

@@ -122,7 +122,7 @@ public sealed class RideHistoryWriter : IAsyncDisposable
                         await copy.WriteAsync(e.Status.ToWireName(), NpgsqlDbType.Text, token);
                         await copy.WriteAsync(e.RiderId, NpgsqlDbType.Text, token);
                         await WriteNullableAsync(copy, e.DriverId, NpgsqlDbType.Text, token);
-                        await copy.WriteAsync(e.VehicleType.ToWireName(), NpgsqlDbType.Text, token);
+                        await copy.WriteAsync(e.VehicleClass, NpgsqlDbType.Text, token);
                         await copy.WriteAsync(e.City, NpgsqlDbType.Text, token);
                         await copy.WriteAsync(e.Currency, NpgsqlDbType.Text, token);
                         await copy.WriteAsync(e.EstimateMinor, NpgsqlDbType.Bigint, token);

@@ -6,6 +6,8 @@ using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using StackExchange.Redis;
 
+using Atlas.Grains.Markets;
+
 namespace Atlas.Infrastructure.Streams;
 
 /// <summary>
@@ -141,6 +143,12 @@ internal sealed class RideEventPayload
     public long? DistanceM { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Absent in entries written before payment methods: those rides paid from the wallet.</summary>
+    public string? PaymentMethod { get; init; }
+
+    /// <summary>Absent in entries written before surge: no surge (10 000 basis points).</summary>
+    public int? SurgeBasisPoints { get; init; }
+
     public static RideEventPayload From(RideEventMessage m) => new()
     {
         RideId = m.RideId,
@@ -152,7 +160,7 @@ internal sealed class RideEventPayload
         Status = m.Status.ToWireName(),
         RiderId = m.RiderId,
         DriverId = m.DriverId,
-        VehicleType = m.VehicleType.ToWireName(),
+        VehicleType = m.VehicleClass,
         City = m.City,
         Currency = m.Currency,
         Estimate = m.EstimateMinor,
@@ -160,6 +168,8 @@ internal sealed class RideEventPayload
         Commission = m.CommissionMinor,
         DistanceM = m.DistanceMeters,
         CreatedAt = m.CreatedAt,
+        PaymentMethod = m.PaymentMethod.ToWireName(),
+        SurgeBasisPoints = m.SurgeBasisPoints,
     };
 
     public RideEventMessage ToMessage()
@@ -180,12 +190,18 @@ internal sealed class RideEventPayload
         {
             throw new StreamEntryFormatException($"unknown ride status '{Status}'");
         }
-        if (!VehicleTypes.TryParse(VehicleType, out var vehicle))
+        Require(VehicleType, "vehicle_type");
+        var payment = Grains.Markets.PaymentMethod.Wallet;
+        if (PaymentMethod is not null && !PaymentMethods.TryParse(PaymentMethod, out payment))
         {
-            throw new StreamEntryFormatException($"unknown vehicle type '{VehicleType}'");
+            throw new StreamEntryFormatException($"unknown payment method '{PaymentMethod}'");
         }
-        return new RideEventMessage(RideId, Sequence, Name, RideStreamEntries.ParseActor(Actor), Detail, At, status, RiderId, DriverId, vehicle,
-            City, Currency, Estimate, Charged, Commission, DistanceM, CreatedAt);
+        if (SurgeBasisPoints is < SurgeMultiplier.None)
+        {
+            throw new StreamEntryFormatException($"surge multiplier {SurgeBasisPoints} basis points is below 1");
+        }
+        return new RideEventMessage(RideId, Sequence, Name, RideStreamEntries.ParseActor(Actor), Detail, At, status, RiderId, DriverId, VehicleType,
+            City, Currency, Estimate, Charged, Commission, DistanceM, CreatedAt, payment, SurgeBasisPoints ?? SurgeMultiplier.None);
     }
 
     private static void Require(string? value, string field)

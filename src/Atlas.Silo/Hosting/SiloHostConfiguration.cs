@@ -1,48 +1,52 @@
 using Atlas.Hosting.Clustering;
 using Atlas.Hosting.Silos;
 using Atlas.Hosting.Telemetry;
-using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Atlas.Silo.Hosting;
 
 /// <summary>
 /// Composes a silo process from configuration (appsettings.json, then environment variables such as
-/// <c>Atlas__Silo__Port=11112</c> or <c>ConnectionStrings__Redis=…</c>, then command-line <c>--Atlas:Silo:Port 11112</c>).
+/// <c>Atlas__Silo__Port=11112</c> or <c>ConnectionStrings__Redis=…</c>, then command-line <c>--Atlas:Silo:Port 11112</c>):
+/// membership in Redis, grain state, reminders and the ledger in PostgreSQL, the geo index and ride events on Redis.
 /// </summary>
 public static class SiloHostConfiguration
 {
-    public static HostApplicationBuilder AddAtlasSiloHost(this HostApplicationBuilder builder)
+    /// <summary>
+    /// How long a graceful stop (SIGTERM) may take: grains deactivate and write, the silo's gateway tells its clients to
+    /// go elsewhere, membership records ShuttingDown then Dead (default 30 s, <c>Atlas:Silo:ShutdownTimeout</c>).
+    /// </summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    public static HostApplicationBuilder AddAtlasSiloHost(this HostApplicationBuilder builder, SiloHostSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
         var configuration = builder.Configuration;
-        var redis = configuration.GetConnectionString("Redis");
-        var postgres = configuration.GetConnectionString("Postgres");
-        if (string.IsNullOrWhiteSpace(redis) || string.IsNullOrWhiteSpace(postgres))
-        {
-            throw new AtlasConfigurationException(
-                "A silo process needs ConnectionStrings:Redis (membership) and ConnectionStrings:Postgres (grain state, reminders): " +
-                "set them in appsettings.json or as ConnectionStrings__Redis / ConnectionStrings__Postgres. " +
-                "For one process with no servers, run the platform with `dotnet run --project src/Atlas.Api` instead.");
-        }
-        var clusterId = configuration["Atlas:ClusterId"] ?? "atlas";
+        var clusterId = settings.ClusterId;
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout =
+            configuration.GetValue($"{SiloEndpointOptions.SectionName}:ShutdownTimeout", DefaultShutdownTimeout));
 
         builder.AddAtlasTelemetry("atlas-silo");
         builder.UseOrleans(silo =>
         {
-            silo.UseAtlasRedisClustering(redis, clusterId);
+            silo.UseAtlasRedisClustering(settings.Redis, clusterId);
             silo.AddAtlasEndpoints(configuration, clusterId);
             silo.AddAtlasSilo(configuration);
-            silo.UseAtlasPostgresStorage(postgres, clusterId);
-            silo.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
+            silo.UseAtlasPostgresStorage(settings.Postgres, clusterId);
+            silo.Services.AddRedisGeoIndex(settings.Redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
             // Rides publish their events and drivers their positions to Redis Streams; every silo runs a projector of them
             // into PostgreSQL (the consumer group shares the work), which serves ride history and platform figures.
-            silo.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{clusterId}:");
-            silo.Services.AddRideHistoryProjector(postgres, redis);
+            silo.Services.AddRedisRideEvents(settings.Redis, o => o.KeyPrefix = $"atlas:{clusterId}:");
+            silo.Services.AddRideHistoryProjector(settings.Postgres, settings.Redis);
         });
+        builder.Services.AddHostedService<SiloLifecycleLog>();
         return builder;
     }
 }

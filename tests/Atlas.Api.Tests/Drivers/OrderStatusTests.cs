@@ -31,11 +31,21 @@ public sealed class OrderStatusTests(ApiFactory api)
     }
 
     [Fact]
-    public async Task Starting_before_arriving_is_a_409()
+    public async Task Starting_without_arriving_is_allowed_as_the_existing_driver_app_does()
     {
         var ride = await _scenario.MatchedRideAsync();
 
-        using var response = await ride.Driver.PutAsync("/driver/order/status", new { order_id = ride.OrderId, status = "STARTED" });
+        var changed = await ride.Driver.PutOkAsync("/driver/order/status", new { order_id = ride.OrderId, status = "STARTED" });
+
+        Assert.Equal("STARTED", changed.Str("status"));
+    }
+
+    [Fact]
+    public async Task Finishing_before_starting_is_a_409()
+    {
+        var ride = await _scenario.MatchedRideAsync();
+
+        using var response = await ride.Driver.PutAsync("/driver/order/status", new { order_id = ride.OrderId, status = "FINISHED" });
 
         var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal("urn:atlas:problem:illegal-ride-transition", problem.Str("type"));

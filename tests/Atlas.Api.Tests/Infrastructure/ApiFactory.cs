@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Atlas.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The API with its embedded silo on a silo port of its own (several hosts run in one test process), with test timings: offers that expire in 10 s (long enough for a test
+/// The API with its embedded silo on a silo port of its own (several hosts run in one test process), the default city
+/// offering economy rides paid from the wallet, and test timings: offers that expire in 10 s (long enough for a test
 /// on a loaded machine to answer, short enough to see), payment retries every second, fast index flushes, and
 /// per-caller limits high enough that tests do not trip them by accident.
 /// </summary>
@@ -39,6 +40,11 @@ public class ApiFactory : WebApplicationFactory<Program>
         new("RateLimits:TokenIssuing:PermitLimit", "100000"),
         // Every scrape renders afresh: a test reads /metrics right after the requests it counts.
         new("Telemetry:Prometheus:ScrapeResponseCacheDurationMilliseconds", "0"),
+        // Most tests exercise offers (accept, decline, time-outs) and wallet payments on economy rides; the built-in
+        // default city assigns at once and takes cash on motorbike rides (MarketDefaultsTests runs those defaults).
+        new("Markets:Cities:default:Dispatch", "offer"),
+        new("Markets:Cities:default:DefaultVehicleClass", "economy"),
+        new("Markets:Cities:default:Payments:Default", "wallet"),
     ];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -73,26 +73,45 @@ public sealed class CustomerOrderTests(ApiFactory api)
     }
 
     [Fact]
-    public async Task An_order_with_an_unknown_vehicle_type_is_a_400_naming_the_field()
+    public async Task An_order_with_an_unknown_vehicle_type_is_a_400_naming_the_citys_classes()
     {
         var (riderId, rider) = await _scenario.RiderWithFundsAsync(0);
 
         using var response = await rider.PostAsync("/customer/order",
             new { user_id = riderId, pickup_lat = 48.0, pickup_long = 2.0, dropoff_lat = 48.1, dropoff_long = 2.0, vehicle_type = "spaceship" });
 
-        await response.ValidationProblemAsync("vehicle_type");
+        var problem = await response.ValidationProblemAsync("vehicle_type");
+        var message = problem["errors"]!["vehicle_type"]![0]!.GetValue<string>();
+        foreach (var name in new[] { "economy", "comfort", "xl", "premium", "moto", "moto-comfort", "go-ride" })
+        {
+            Assert.Contains(name, message);
+        }
     }
 
     [Fact]
-    public async Task An_order_in_a_city_without_fares_is_a_422()
+    public async Task An_order_in_a_city_atlas_does_not_serve_is_a_400_naming_the_cities()
     {
         var (riderId, rider) = await _scenario.RiderWithFundsAsync(0);
 
         using var response = await rider.PostAsync("/customer/order",
             new { user_id = riderId, pickup_lat = 48.0, pickup_long = 2.0, dropoff_lat = 48.1, dropoff_long = 2.0, city = "atlantis" });
 
-        var problem = await response.ProblemAsync(HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("urn:atlas:problem:not-served", problem.Str("type"));
+        var problem = await response.ValidationProblemAsync("city");
+        Assert.Contains("default", problem["errors"]!["city"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_order_with_an_unknown_payment_method_is_a_400_naming_the_citys_methods()
+    {
+        var (riderId, rider) = await _scenario.RiderWithFundsAsync(0);
+
+        using var response = await rider.PostAsync("/customer/order",
+            new { user_id = riderId, pickup_lat = 48.0, pickup_long = 2.0, dropoff_lat = 48.1, dropoff_long = 2.0, payment_method = "cheque" });
+
+        var problem = await response.ValidationProblemAsync("payment_method");
+        var message = problem["errors"]!["payment_method"]![0]!.GetValue<string>();
+        Assert.Contains("cash", message);
+        Assert.Contains("wallet", message);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Grains.Fares;
+using Atlas.Grains.Markets;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,7 +68,7 @@ public sealed class WholeRideTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(driverId, settled.Str("driver_id"));
 
         // Balances: the rider paid the fare, the driver and the platform share it to the cent.
-        var policy = api.Services.GetRequiredService<FarePolicies>().Resolve(null, VehicleType.Economy);
+        var policy = api.Services.GetRequiredService<MarketCatalog>().City(null).VehicleClass("economy").Fare;
         var split = FareCalculator.Split(new Money(charged, Currency.Eur), policy);
         var riderWallet = await rider.GetOkAsync("/wallet");
         var driverWallet = await driver.GetOkAsync("/wallet");

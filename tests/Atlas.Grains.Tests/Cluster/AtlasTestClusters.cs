@@ -22,6 +22,15 @@ public static class AtlasTestClusters
         ["Dispatch:OfferTimeout"] = "00:00:03",
         ["Dispatch:PaymentRetryInterval"] = "00:00:01",
         ["GeoIndex:FlushInterval"] = "00:00:00.050",
+        // The ride tests exercise offers and wallet payments on economy rides; the built-in default city assigns at
+        // once and takes cash on motorbike rides (MarketRideTests configure cities of those kinds).
+        ["Markets:Cities:default:Dispatch"] = "offer",
+        ["Markets:Cities:default:DefaultVehicleClass"] = "economy",
+        ["Markets:Cities:default:Payments:Default"] = "wallet",
+        // A cash city that assigns at once, with a credit limit one motorbike ride's commission exhausts (MarketRideTests).
+        ["Markets:Cities:cashtown:Dispatch"] = "assign",
+        ["Markets:Cities:cashtown:Payments:Default"] = "cash",
+        ["Markets:Cities:cashtown:Payments:DriverCreditLimit"] = "100",
     };
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed class CrossSiloExceptionTests(RidesFixture fixture)
         var riderId = await _scenario.RiderWithFundsAsync();
         var pickup = new GeoPoint(-50 + Random.Shared.NextDouble(), -120 + Random.Shared.NextDouble()); // no driver near
         var ride = _scenario.Ride(NewId("ride"));
-        await Placement.OnSilo(rideSilo, () => ride.Create(new RideRequest(riderId, pickup, Offset(pickup, 1_000, 0), VehicleType.Economy)));
+        await Placement.OnSilo(rideSilo, () => ride.Create(new RideRequest(riderId, pickup, Offset(pickup, 1_000, 0), "economy")));
         Assert.Equal(RideStatus.NoDriver, (await ride.RequestDriver()).Status);
         var caller = fixture.GrainFactory.GetGrain<IRemoteCallerGrain>(NewId("caller"));
 

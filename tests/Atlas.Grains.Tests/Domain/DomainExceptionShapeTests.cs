@@ -94,6 +94,11 @@ public class DomainExceptionShapeTests
             return "sample";
         }
 
+        if (type == typeof(string[]))
+        {
+            return new[] { "sample", "other" }; // the allowed values an error names
+        }
+
         if (type == typeof(Currency))
         {
             return Currency.Gbp;

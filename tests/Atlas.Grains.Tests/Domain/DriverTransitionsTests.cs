@@ -11,6 +11,7 @@ public class DriverTransitionsTests
         (DriverStatus.Available, DriverStatus.Offered),
         (DriverStatus.Offered, DriverStatus.Available),
         (DriverStatus.Offered, DriverStatus.OnTrip),
+        (DriverStatus.Available, DriverStatus.OnTrip), // assign dispatch
         (DriverStatus.OnTrip, DriverStatus.Available),
     ];
 

@@ -1,3 +1,4 @@
+using Atlas.Grains.Markets;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo;
 
@@ -7,7 +8,7 @@ using Atlas.Grains.Monetary;
 
 public class FareCalculatorTests
 {
-    private static readonly FarePolicy Economy = BuiltInFarePolicies.Economy; // 250 + 120/km + 30/min, min 500
+    private static readonly FarePolicy Economy = BuiltInMarket.VehicleClasses[0].Fare; // 250 + 120/km + 30/min, min 500
 
     // No base and no minimum, so rounding of the distance and time parts is visible on its own.
     private static FarePolicy Rates(long perKm, long perMinute) => new(Currency.Eur, 0, perKm, perMinute, 0, 2_000, 0);

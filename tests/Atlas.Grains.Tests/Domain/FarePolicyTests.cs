@@ -1,3 +1,4 @@
+using Atlas.Grains.Markets;
 using Atlas.Grains.Fares;
 
 namespace Atlas.Grains.Tests.Domain;
@@ -26,8 +27,8 @@ public class FarePolicyTests
     [Fact]
     public void A_with_expression_cannot_make_a_policy_invalid()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => BuiltInFarePolicies.Economy with { PerKmMinor = -5 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => BuiltInFarePolicies.Economy with { CommissionBasisPoints = 20_000 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => BuiltInMarket.VehicleClasses[0].Fare with { PerKmMinor = -5 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => BuiltInMarket.VehicleClasses[0].Fare with { CommissionBasisPoints = 20_000 });
     }
 
     [Fact]
@@ -35,6 +36,6 @@ public class FarePolicyTests
     {
         Assert.Equal(
             new FarePolicy(Currency.Eur, 250, 120, 30, 500, 2_000, 300),
-            BuiltInFarePolicies.Economy);
+            BuiltInMarket.VehicleClasses[0].Fare);
     }
 }

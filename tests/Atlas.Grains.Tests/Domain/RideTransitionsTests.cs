@@ -14,6 +14,7 @@ public class RideTransitionsTests
         (RideStatus.Arrived, RideStatus.Cancelled, RideActor.System),
         (RideStatus.Matched, RideStatus.Arrived, RideActor.Driver),
         (RideStatus.Arrived, RideStatus.Started, RideActor.Driver),
+        (RideStatus.Matched, RideStatus.Started, RideActor.Driver), // the existing driver app skips ARRIVED
         (RideStatus.Started, RideStatus.Finished, RideActor.Driver),
         (RideStatus.Matched, RideStatus.Cancelled, RideActor.Driver),
         (RideStatus.Arrived, RideStatus.Cancelled, RideActor.Driver),

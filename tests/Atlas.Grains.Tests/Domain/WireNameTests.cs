@@ -1,3 +1,4 @@
+using Atlas.Grains.Markets;
 using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Tests.Domain;
@@ -5,31 +6,25 @@ namespace Atlas.Grains.Tests.Domain;
 public class WireNameTests
 {
     [Theory]
-    [InlineData(VehicleType.Economy, "economy")]
-    [InlineData(VehicleType.Comfort, "comfort")]
-    [InlineData(VehicleType.Xl, "xl")]
-    [InlineData(VehicleType.Premium, "premium")]
-    public void Vehicle_types_round_trip_through_their_wire_names(VehicleType type, string wire)
+    [InlineData(PaymentMethod.Wallet, "wallet")]
+    [InlineData(PaymentMethod.Cash, "cash")]
+    public void Payment_methods_round_trip_through_their_wire_names(PaymentMethod method, string wire)
     {
-        Assert.Equal(wire, type.ToWireName());
-        Assert.Equal(type, VehicleTypes.Parse(wire));
-        Assert.Equal(type, VehicleTypes.Parse(wire.ToUpperInvariant()));
-        Assert.Equal(type, VehicleTypes.Parse($" {wire} "));
+        Assert.Equal(wire, method.ToWireName());
+        Assert.True(PaymentMethods.TryParse($" {wire.ToUpperInvariant()} ", out var parsed));
+        Assert.Equal(method, parsed);
+        Assert.False(PaymentMethods.TryParse("0", out _));
     }
 
     [Theory]
-    [InlineData("suv")]
-    [InlineData("")]
-    [InlineData("0")]
-    [InlineData("Economy, Xl")]
-    [InlineData(null)]
-    public void Unknown_vehicle_types_are_refused_with_the_allowed_values(string? wire)
+    [InlineData(DispatchMode.Offer, "offer")]
+    [InlineData(DispatchMode.Assign, "assign")]
+    public void Dispatch_modes_round_trip_through_their_wire_names(DispatchMode mode, string wire)
     {
-        var error = Assert.Throws<UnknownVehicleTypeException>(() => VehicleTypes.Parse(wire));
-
-        Assert.Equal(wire, error.Value);
-        Assert.Contains("economy, comfort, xl, premium", error.Message, StringComparison.Ordinal);
-        Assert.False(VehicleTypes.TryParse(wire, out _));
+        Assert.Equal(wire, mode.ToWireName());
+        Assert.True(DispatchModes.TryParse(wire, out var parsed));
+        Assert.Equal(mode, parsed);
+        Assert.False(DispatchModes.TryParse("Offer, Assign", out _));
     }
 
     [Theory]
@@ -87,7 +82,6 @@ public class WireNameTests
     [Fact]
     public void Every_enum_value_has_a_wire_name()
     {
-        Assert.All(Enum.GetValues<VehicleType>(), t => Assert.False(string.IsNullOrEmpty(t.ToWireName())));
         Assert.All(Enum.GetValues<RideStatus>(), s => Assert.False(string.IsNullOrEmpty(s.ToWireName())));
         Assert.All(Enum.GetValues<DriverStatus>(), s => Assert.False(string.IsNullOrEmpty(s.ToWireName())));
     }

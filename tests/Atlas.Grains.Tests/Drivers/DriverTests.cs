@@ -12,7 +12,7 @@ public sealed class DriverTests(RidesFixture fixture)
 {
     private readonly RideScenario _scenario = fixture.Scenario();
 
-    private static RideOffer OfferFor(string rideId, VehicleType type = VehicleType.Economy) =>
+    private static RideOffer OfferFor(string rideId, string type = "economy") =>
         new(rideId, type, Paris, Paris, Eur(500), DateTimeOffset.UtcNow.AddSeconds(15));
 
     [Fact]
@@ -47,14 +47,14 @@ public sealed class DriverTests(RidesFixture fixture)
     {
         var id = NewId("driver");
         var driver = _scenario.Driver(id);
-        await driver.Register(new DriverRegistration("Ana", VehicleType.Comfort));
+        await driver.Register(new DriverRegistration("Ana", "comfort"));
         Assert.Equal(DriverStatus.Offline, (await driver.GetSnapshot()).Status);
-        Assert.False(await driver.TryClaim(OfferFor("r", VehicleType.Comfort)));
+        Assert.False(await driver.TryClaim(OfferFor("r", "comfort")));
 
         await driver.UpdateLocation(Paris, DateTimeOffset.UtcNow);
         Assert.Equal(DriverStatus.Available, (await driver.GoOnline()).Status);
-        Assert.False(await driver.TryClaim(OfferFor("r", VehicleType.Economy)));
-        Assert.True(await driver.TryClaim(OfferFor("r", VehicleType.Comfort)));
+        Assert.False(await driver.TryClaim(OfferFor("r", "economy")));
+        Assert.True(await driver.TryClaim(OfferFor("r", "comfort")));
 
         var offline = await Assert.ThrowsAsync<IllegalDriverTransitionException>(() => driver.GoOffline());
         Assert.Equal((DriverStatus.Offered, DriverStatus.Offline), (offline.From, offline.To));
@@ -82,7 +82,7 @@ public sealed class DriverTests(RidesFixture fixture)
     {
         var id = NewId("driver");
         var driver = _scenario.Driver(id);
-        await driver.Register(new DriverRegistration("Old", VehicleType.Economy));
+        await driver.Register(new DriverRegistration("Old", "economy"));
         await driver.UpdateLocation(Paris, DateTimeOffset.UtcNow.AddMinutes(-1));
         await driver.GoOnline();
 
@@ -99,11 +99,11 @@ public sealed class DriverTests(RidesFixture fixture)
         var id = await _scenario.OnlineDriverAsync(at);
         var search = new DriverSearch(fixture.GrainFactory, new GeoIndexOptions());
 
-        await WaitForAsync(async () => (await search.FindNearestAsync(at, VehicleType.Economy, 1, DateTimeOffset.UtcNow.AddSeconds(-30))).Any(n => n.Id == id));
+        await WaitForAsync(async () => (await search.FindNearestAsync(at, "economy", 1, DateTimeOffset.UtcNow.AddSeconds(-30))).Any(n => n.Id == id));
         Assert.True(await _scenario.Driver(id).TryClaim(OfferFor("r")));
-        await WaitForAsync(async () => !(await search.FindNearestAsync(at, VehicleType.Economy, 1, DateTimeOffset.UtcNow.AddSeconds(-30))).Any(n => n.Id == id));
+        await WaitForAsync(async () => !(await search.FindNearestAsync(at, "economy", 1, DateTimeOffset.UtcNow.AddSeconds(-30))).Any(n => n.Id == id));
         await _scenario.Driver(id).ReleaseOffer("r");
-        await WaitForAsync(async () => (await search.FindNearestAsync(at, VehicleType.Economy, 1, DateTimeOffset.UtcNow.AddSeconds(-30))).Any(n => n.Id == id));
+        await WaitForAsync(async () => (await search.FindNearestAsync(at, "economy", 1, DateTimeOffset.UtcNow.AddSeconds(-30))).Any(n => n.Id == id));
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)

@@ -19,7 +19,7 @@ public sealed class DispatchRecoveryTests(RidesFixture fixture)
         var riderId = await _scenario.RiderWithFundsAsync();
         var ride = _scenario.Ride((await _scenario.CreateRideAsync(riderId, pickup, Offset(pickup, 1_000, 0))).RideId);
         // The driver's index shard must load its entries again, and the index store is down.
-        await fixture.Cluster.DeactivateAsync(fixture.GrainFactory.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(VehicleType.Economy, pickup, GeoCell.DefaultSizeDegrees)));
+        await fixture.Cluster.DeactivateAsync(fixture.GrainFactory.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key("economy", pickup, GeoCell.DefaultSizeDegrees)));
         fixture.IndexGate.LoadsFail = true;
         try
         {

@@ -75,7 +75,7 @@ public sealed class OfferBackstopTests(BackstopFixture fixture) : IClassFixture<
         var next = await scenario.OnlineDriverAsync(Offset(pickup, 500, 0));
         var riderId = await scenario.RiderWithFundsAsync();
         var ride = scenario.Ride(NewId("ride"));
-        await Placement.OnSilo(victim.SiloAddress, () => ride.Create(new RideRequest(riderId, pickup, Offset(pickup, 1_000, 0), VehicleType.Economy)));
+        await Placement.OnSilo(victim.SiloAddress, () => ride.Create(new RideRequest(riderId, pickup, Offset(pickup, 1_000, 0), "economy")));
         Assert.Equal(victim.SiloAddress, cluster.SiloOf(ride));
 
         var offered = await ride.RequestDriver();

@@ -1,3 +1,4 @@
+using Atlas.Grains.Markets;
 using Atlas.Grains.Drivers;
 using Atlas.Grains.Fares;
 using Atlas.Grains.Geo;
@@ -54,10 +55,10 @@ public sealed class RideLifecycleTests(RidesFixture fixture)
 
         Assert.Equal(RideStatus.Finished, ride.Status);
         Assert.InRange(ride.DistanceMeters!.Value, 6_950, 7_050);
-        var expected = FareCalculator.Estimate(FarePolicies.BuiltIn.Resolve(null, VehicleType.Economy), ride.DistanceMeters.Value, TimeSpan.Zero);
+        var expected = FareCalculator.Estimate(MarketCatalog.BuiltIn.City(null).VehicleClass("economy").Fare, ride.DistanceMeters.Value, TimeSpan.Zero);
         Assert.InRange(ride.FinalFare!.Value.Minor, expected.Minor, expected.Minor + 30); // plus at most a minute of time
         var paid = await _scenario.WaitForRideAsync(ride.RideId, r => r.PaymentSettled, what: "settled payments");
-        var split = FareCalculator.Split(paid.Charged!.Value, FarePolicies.BuiltIn.Resolve(null, VehicleType.Economy));
+        var split = FareCalculator.Split(paid.Charged!.Value, MarketCatalog.BuiltIn.City(null).VehicleClass("economy").Fare);
 
         var rider = await _scenario.Wallet(riderId).GetBalance();
         Assert.Equal(Eur(10_000) - paid.Charged.Value, rider.Balance);
@@ -111,7 +112,7 @@ public sealed class RideLifecycleTests(RidesFixture fixture)
         await _scenario.Ride(rideId).Cancel(RideActor.Rider, riderId, null);
 
         var ride = await _scenario.WaitForRideAsync(rideId, r => r.PaymentSettled, what: "the fee's payment");
-        var policy = FarePolicies.BuiltIn.Resolve(null, VehicleType.Economy);
+        var policy = MarketCatalog.BuiltIn.City(null).VehicleClass("economy").Fare;
         var fee = FareCalculator.CancellationFee(policy);
         Assert.Equal(fee, ride.Charged);
         Assert.Equal(Eur(100_000) - fee, (await _scenario.Wallet(riderId).GetBalance()).Balance);
@@ -219,14 +220,14 @@ public sealed class RideLifecycleTests(RidesFixture fixture)
     {
         await Assert.ThrowsAsync<UnknownRideException>(() => _scenario.Ride(NewId("nope")).Get());
         await Assert.ThrowsAsync<UnknownRideException>(() => _scenario.Ride(NewId("nope")).RequestDriver());
-        await Assert.ThrowsAsync<ArgumentException>(() => _scenario.Ride(NewId("r")).Create(new RideRequest(" ", Paris, Paris, VehicleType.Economy)));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _scenario.Ride(NewId("r")).Create(new RideRequest("x", Paris, Paris, (VehicleType)42)));
-        await Assert.ThrowsAsync<FarePolicyNotFoundException>(() => _scenario.Ride(NewId("r")).Create(new RideRequest("x", Paris, Paris, VehicleType.Economy, "atlantis")));
+        await Assert.ThrowsAsync<ArgumentException>(() => _scenario.Ride(NewId("r")).Create(new RideRequest(" ", Paris, Paris, "economy")));
+        await Assert.ThrowsAsync<UnknownVehicleClassException>(() => _scenario.Ride(NewId("r")).Create(new RideRequest("x", Paris, Paris, "spaceship")));
+        await Assert.ThrowsAsync<UnknownCityException>(() => _scenario.Ride(NewId("r")).Create(new RideRequest("x", Paris, Paris, "economy", "atlantis")));
         Assert.Throws<ArgumentOutOfRangeException>(() => new GeoPoint(91, 0));
 
         var ride = await _scenario.CreateRideAsync("rider-x", Paris, Offset(Paris, 1_000, 0));
-        await Assert.ThrowsAsync<RideAlreadyExistsException>(() => _scenario.Ride(ride.RideId).Create(new RideRequest("rider-y", Paris, Paris, VehicleType.Economy)));
-        Assert.Equal(ride.RideId, (await _scenario.Ride(ride.RideId).Create(new RideRequest("rider-x", Paris, Offset(Paris, 1_000, 0), VehicleType.Economy))).RideId);
+        await Assert.ThrowsAsync<RideAlreadyExistsException>(() => _scenario.Ride(ride.RideId).Create(new RideRequest("rider-y", Paris, Paris, "economy")));
+        Assert.Equal(ride.RideId, (await _scenario.Ride(ride.RideId).Create(new RideRequest("rider-x", Paris, Offset(Paris, 1_000, 0), "economy"))).RideId);
     }
 
     private async Task<(string RideId, string DriverId)> MatchedRideAsync(GeoPoint pickup, GeoPoint dropoff)

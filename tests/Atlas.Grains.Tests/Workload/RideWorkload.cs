@@ -71,7 +71,7 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
         {
             var rideId = $"{riderId}-ride-{n}";
             // One request, retried as it is: a create that reached the ride before a silo died must match its retry.
-            var request = new RideRequest(riderId, Near(1_000), Near(4_000), VehicleType.Economy);
+            var request = new RideRequest(riderId, Near(1_000), Near(4_000), "economy");
             await Retry(() => _scenario.Ride(rideId).Create(request));
             _rides.Add(rideId);
             if (Interlocked.Increment(ref _created) == riders * ridesPerRider / 2 && Interlocked.Exchange(ref _halfwayRaised, 1) == 0 && AtHalfway is { } halfway)

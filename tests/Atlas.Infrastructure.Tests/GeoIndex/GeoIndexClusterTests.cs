@@ -75,20 +75,20 @@ public class GeoIndexCluster : IAsyncLifetime
         }
     }
 
-    public static string Shard(GeoPoint at) => GeoIndexShards.Key(VehicleType.Economy, at, Options.CellSizeDegrees);
+    public static string Shard(GeoPoint at) => GeoIndexShards.Key("economy", at, Options.CellSizeDegrees);
 
     /// <summary>Registers a driver and puts it online at <paramref name="at"/>, through <paramref name="grains"/>.</summary>
     public static async Task OnlineDriverAsync(IGrainFactory grains, string id, GeoPoint at)
     {
         var driver = grains.GetGrain<IDriverGrain>(id);
-        await driver.Register(new DriverRegistration($"Driver {id}", VehicleType.Economy));
+        await driver.Register(new DriverRegistration($"Driver {id}", "economy"));
         await driver.UpdateLocation(at, DateTimeOffset.UtcNow);
         await driver.GoOnline();
     }
 
     /// <summary>The nearest drivers' ids, searched through <paramref name="grains"/>.</summary>
     public static async Task<string[]> SearchAsync(IGrainFactory grains, GeoPoint at, int k = 10) =>
-        (await new DriverSearch(grains, Options).FindNearestAsync(at, VehicleType.Economy, k, DateTimeOffset.UtcNow.AddSeconds(-30)))
+        (await new DriverSearch(grains, Options).FindNearestAsync(at, "economy", k, DateTimeOffset.UtcNow.AddSeconds(-30)))
         .Select(n => n.Id).ToArray();
 
     /// <summary>Waits until Redis holds each driver in the shard of <paramref name="at"/>.</summary>

@@ -82,6 +82,8 @@ internal sealed class RideCluster : IAsyncDisposable
             ["Dispatch:OfferTimeout"] = "00:00:03",
             ["Dispatch:PaymentRetryInterval"] = "00:00:01",
             ["GeoIndex:FlushInterval"] = "00:00:00.050",
+            // Rides are offered and accepted (the built-in default city assigns at once).
+            ["Markets:Cities:default:Dispatch"] = "offer",
         });
         return new RideCluster(cluster, prefix, logs);
     }
@@ -100,7 +102,7 @@ internal sealed class RideCluster : IAsyncDisposable
     public async Task<string> OnlineDriverAsync(GeoPoint at)
     {
         var id = $"driver-{Guid.NewGuid():N}";
-        await Driver(id).Register(new DriverRegistration($"Driver {id}", VehicleType.Economy));
+        await Driver(id).Register(new DriverRegistration($"Driver {id}", "economy"));
         await Driver(id).UpdateLocation(at, DateTimeOffset.UtcNow);
         await Driver(id).GoOnline();
         return id;
@@ -114,7 +116,7 @@ internal sealed class RideCluster : IAsyncDisposable
     }
 
     public async Task<RideView> CreateRideAsync(string riderId, GeoPoint pickup) =>
-        await Ride($"ride-{Guid.NewGuid():N}").Create(new RideRequest(riderId, pickup, Offset(pickup, 3_000), VehicleType.Economy));
+        await Ride($"ride-{Guid.NewGuid():N}").Create(new RideRequest(riderId, pickup, Offset(pickup, 3_000), "economy", PaymentMethod: Atlas.Grains.Markets.PaymentMethod.Wallet));
 
     /// <summary>A ride from request to settled payment; returns it as the rider finally sees it.</summary>
     public async Task<(RideView Ride, string DriverId)> FinishedRideAsync()

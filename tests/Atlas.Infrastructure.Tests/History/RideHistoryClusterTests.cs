@@ -53,7 +53,7 @@ public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database, 
         await ProjectedAsync(ride.RideId, ride.Timeline.Length);
 
         var summary = (await _rides.Reader.GetRideAsync(ride.RideId))!;
-        Assert.Equal((ride.RiderId, driverId, RideStatus.Finished, VehicleType.Economy, ride.City), (summary.RiderId, summary.DriverId, summary.Status, summary.VehicleType, summary.City));
+        Assert.Equal((ride.RiderId, driverId, RideStatus.Finished, "economy", ride.City), (summary.RiderId, summary.DriverId, summary.Status, summary.VehicleClass, summary.City));
         Assert.Equal((ride.FareEstimate, ride.Charged, ride.DistanceMeters), (summary.Estimate, summary.Charged, summary.DistanceMeters));
         Assert.True(summary.Commission is { IsPositive: true } commission && commission < ride.Charged!.Value, $"commission {summary.Commission} of {ride.Charged}");
         Assert.Equal(ride.CreatedAt, summary.CreatedAt, TimeSpan.FromMilliseconds(1));

@@ -33,12 +33,12 @@ public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) :
         var closed = status is RideStatus.Finished or RideStatus.Cancelled;
         var events = new List<RideEventMessage>
         {
-            new(rideId, 1, "created", RideActor.Rider, null, createdAt, RideStatus.Created, riderId, null, VehicleType.Economy, "paris", currency, 900, null, null, null, createdAt),
+            new(rideId, 1, "created", RideActor.Rider, null, createdAt, RideStatus.Created, riderId, null, "economy", "paris", currency, 900, null, null, null, createdAt),
         };
         if (status != RideStatus.Created)
         {
             events.Add(new(rideId, 2, status.ToWireName().ToLowerInvariant(), RideActor.System, "moved", createdAt.AddMinutes(1), status, riderId,
-                status == RideStatus.NoDriver ? null : driverId, VehicleType.Economy, "paris", currency, 900, closed && charged > 0 ? charged : null,
+                status == RideStatus.NoDriver ? null : driverId, "economy", "paris", currency, 900, closed && charged > 0 ? charged : null,
                 closed && commission > 0 ? commission : null, status == RideStatus.Finished ? 3_000 : null, createdAt));
         }
         await _writer.WriteRideEventsAsync(events);

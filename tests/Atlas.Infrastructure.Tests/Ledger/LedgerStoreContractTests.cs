@@ -395,4 +395,37 @@ public abstract class LedgerStoreContractTests
             [book.Write("c1", MovementKind.Credit, 5, null, 105, 0, version: 2), book.Write("c2", MovementKind.Credit, 5, null, 110, 0, version: 4)]));
         Assert.Equal(1, (await Store.LoadAsync(book.WalletId))!.Version);
     }
+
+    [Fact]
+    public async Task A_cash_rides_commission_takes_a_wallet_below_zero_within_its_credit_limit_and_a_top_up_settles_it()
+    {
+        var book = NewBook();
+
+        var reserve = await ApplyAsync(book, book.HoldOnCredit("reserve", 90, 100));
+        var commission = await ApplyAsync(book, book.Capture("commission", "reserve", 80));
+
+        Assert.Equal((Eur(0), Eur(90), Eur(100)), (reserve.BalanceAfter, reserve.HeldAfter, reserve.CreditLimit!.Value));
+        Assert.Equal((Eur(-80), Eur(0)), (commission.BalanceAfter, commission.HeldAfter));
+        var stored = (await Store.FindMovementAsync(book.WalletId, "reserve"))!;
+        Assert.Equal(Eur(100), stored.CreditLimit);
+        Assert.Null((await Store.FindMovementAsync(book.WalletId, "commission"))!.CreditLimit);
+        Assert.Equal(-80, (await Store.LoadAsync(book.WalletId))!.Balance);
+
+        await ApplyAsync(book, book.TopUp("settle", 100));
+        Assert.Equal(20, (await Store.LoadAsync(book.WalletId))!.Balance);
+        // Replaying the wallet's entries gives its balance.
+        Assert.Equal(20, (await Store.ReadEntriesAsync(book.WalletId)).Sum(e => e.AmountMinor));
+    }
+
+    [Fact]
+    public async Task Money_coming_into_an_indebted_wallet_pays_the_debt_down_without_settling_it_all()
+    {
+        var book = NewBook();
+        await ApplyAsync(book, book.HoldOnCredit("reserve", 100, 100));
+        await ApplyAsync(book, book.Capture("commission", "reserve", 100));
+
+        var credit = await ApplyAsync(book, book.Credit("share", 30));
+
+        Assert.Equal(Eur(-70), credit.BalanceAfter);
+    }
 }

@@ -72,7 +72,7 @@ public sealed class SqliteLedgerStoreTests : IDisposable
 
         var error = await Assert.ThrowsAsync<LedgerInvariantViolationException>(() => store.ApplyAsync(book.WalletId, 1, book.Debit("d1", 500)));
 
-        Assert.Contains("non_negative", error.Invariant);
+        Assert.Equal("ledger_movements_spending_within_credit", error.Invariant);
         Assert.Equal(100, (await store.LoadAsync(book.WalletId))!.Balance);
     }
 

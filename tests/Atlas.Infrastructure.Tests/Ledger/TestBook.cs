@@ -35,6 +35,10 @@ public sealed class TestBook(string walletId, string counterAccount)
     public LedgerWrite Hold(string reference, long amount) =>
         Write(reference, MovementKind.Hold, amount, null, Balance, Held + amount, opened: new HoldRecord(reference, Eur(amount)));
 
+    /// <summary>A hold on credit: it may take the available balance down to minus <paramref name="creditLimit"/> (a cash ride's commission reserve).</summary>
+    public LedgerWrite HoldOnCredit(string reference, long amount, long creditLimit) =>
+        Write(reference, MovementKind.Hold, amount, null, Balance, Held + amount, opened: new HoldRecord(reference, Eur(amount)), creditLimit: creditLimit);
+
     public LedgerWrite Capture(string reference, string hold, long amount) =>
         Write(reference, MovementKind.Capture, amount, hold, Balance - amount, Held - Holds[hold].Amount.Minor, closed: hold);
 
@@ -43,10 +47,11 @@ public sealed class TestBook(string walletId, string counterAccount)
 
     /// <summary>A write as the grain would build it, with its entries; <paramref name="entries"/> replaces them (to break the rules on purpose).</summary>
     public LedgerWrite Write(string reference, MovementKind kind, long amount, string? related, long balanceAfter, long heldAfter,
-        HoldRecord? opened = null, string? closed = null, IReadOnlyList<LedgerEntry>? entries = null, long? version = null)
+        HoldRecord? opened = null, string? closed = null, IReadOnlyList<LedgerEntry>? entries = null, long? version = null, long? creditLimit = null)
     {
         var at = Now();
-        var movement = new WalletMovement(WalletId, reference, kind, Eur(amount), related, Eur(balanceAfter), Eur(heldAfter), version ?? Version + 1, at);
+        var movement = new WalletMovement(WalletId, reference, kind, Eur(amount), related, Eur(balanceAfter), Eur(heldAfter), version ?? Version + 1, at,
+            CreditLimit: creditLimit is { } limit ? Eur(limit) : null);
         var delta = movement.BalanceDelta;
         entries ??= delta == 0
             ? []

@@ -30,7 +30,7 @@ internal static class RideEvents
             var finished = status == RideStatus.Finished;
             return new RideEventMessage(rideId, sequence, Names[(sequence - 1) % Names.Length],
                 sequence <= 2 ? RideActor.Rider : sequence is 5 or 6 or 7 ? RideActor.Driver : RideActor.System,
-                $"detail {sequence} é \"quoted\"", created.AddSeconds(sequence), status, riderId, sequence >= 4 ? driverId : null, VehicleType.Comfort,
+                $"detail {sequence} é \"quoted\"", created.AddSeconds(sequence), status, riderId, sequence >= 4 ? driverId : null, "comfort",
                 "paris", currency, 1_100, finished ? charged : null, finished ? commission : null, finished ? 5_432 : null, created);
         }).ToArray();
     }

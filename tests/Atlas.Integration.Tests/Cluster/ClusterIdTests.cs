@@ -1,47 +1,59 @@
-using Atlas.Actors;
-using Atlas.Actors.Client;
-using Atlas.Actors.Messaging;
-using Atlas.Actors.Messaging.Tcp;
-using Atlas.Actors.Redis;
-using Atlas.Actors.Serialization;
+using System.Net;
 using Atlas.Grains.Diagnostics;
 using Atlas.Integration.Tests.Infrastructure;
 using Atlas.Testing.Servers;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 
 namespace Atlas.Integration.Tests.Cluster;
 
-/// <summary>Silo processes of another cluster id share the servers but never the cluster.</summary>
-[Collection(ProcessCollection.Name)]
-public sealed class ClusterIdTests : IAsyncLifetime
+/// <summary>Deployments of other cluster ids share the servers but never the cluster.</summary>
+[Collection(SharedClusterCollection.Name)]
+public sealed class ClusterIdTests(SharedCluster shared)
 {
-    private ProcessCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await ProcessCluster.StartAsync(2);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private ProcessCluster Cluster => shared.Cluster;
 
     [Fact]
-    public async Task A_silo_of_another_cluster_id_never_joins_and_what_it_sends_to_this_cluster_is_refused()
+    public async Task A_silo_of_another_cluster_id_on_the_same_servers_never_joins_this_cluster()
     {
-        var intruderCluster = $"intruder-{Guid.NewGuid():N}";
-        await using var intruder = SiloProcess.Start(intruderCluster, SiloProcess.FreePort());
-        await intruder.WaitUntilActiveAsync();
+        var otherCluster = $"other-{Guid.NewGuid():N}";
+        await using var other = SiloProcess.Start(otherCluster);
+        await other.WaitUntilActiveAsync();
 
-        // The cluster's membership table still lists only its own silos, and they still serve.
-        using var table = RedisMembershipTable.ForClient(new ClientOptions { ClusterId = _cluster.ClusterId }, TestEnvironment.Redis);
-        var rows = (await table.ReadAllAsync()).Entries.Select(e => e.Entry.Silo.Port).ToArray();
-        Assert.Equal(_cluster.Silos.Select(s => s.Port).Order(), rows.Order());
-        Assert.Equal(5, (await _cluster.Grains.GetGrain<IProbeGrain>("still-here").Ping(5)).Value);
+        // Its membership row is in its own cluster's table; this cluster's table still lists exactly its own silos.
+        Assert.Equal([other.Port], await new MembershipTable(otherCluster).ActivePortsAsync());
+        Assert.Equal(Cluster.Silos.Select(s => s.Port).Order(), await Cluster.Membership.ActivePortsAsync());
+        // No grain of this cluster is placed on it, and this cluster still serves.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Cluster.Grains.GetGrain<IProbeGrain>($"cluster-id-{Guid.NewGuid():N}").Ping(i)));
+        Assert.All(answers, a => Assert.DoesNotContain(a.Silo, $":{other.Port}:"));
+        Assert.All(answers, a => Assert.Contains(Cluster.Silos, s => s.Is(a.Silo)));
+    }
 
-        // Something of the intruder's cluster that finds this cluster's silos (here: its table) is refused at the handshake.
-        await using var stranger = new ClusterClient(new ClientOptions { ClusterId = intruderCluster }, new MessagingOptions(), new SerializationOptions(),
-            table, new TcpTransport(new TcpTransportOptions(), NullLoggerFactory.Instance), NullLoggerFactory.Instance);
-        await stranger.ConnectAsync();
-        var error = await Assert.ThrowsAsync<SiloUnavailableException>(() => stranger.GrainFactory.GetGrain<IProbeGrain>("stranger").Ping(1));
-        Assert.Contains($"cluster id '{intruderCluster}' does not match this silo's cluster '{_cluster.ClusterId}'", error.Message);
-        // The silo says why it refused (its output is read asynchronously: the line may arrive after the client's error).
-        await TestServices.UntilAsync(() => Task.FromResult(_cluster.Silos.SelectMany(s => s.Output).Any(line => line.Contains(intruderCluster, StringComparison.Ordinal))),
-            "a silo to log the refused cluster id", TimeSpan.FromSeconds(10));
+    [Fact]
+    public async Task A_client_of_another_cluster_id_pointed_at_this_clusters_gateways_is_refused_at_the_handshake()
+    {
+        var otherCluster = $"other-{Guid.NewGuid():N}";
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(Cluster.Silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort)).ToArray())
+            .Configure<ClusterOptions>(o => o.ClusterId = o.ServiceId = otherCluster)
+            // Orleans' default retries the first connection for 3 minutes; a refusal is final here.
+            .UseConnectionRetryFilter((_, _) => Task.FromResult(false)));
+        using var host = builder.Build();
+
+        // The client cannot start: every gateway of this cluster ends the handshake.
+        var refused = await Record.ExceptionAsync(async () =>
+        {
+            await host.StartAsync();
+            await host.Services.GetRequiredService<IClusterClient>().GetGrain<IProbeGrain>("stranger").Ping(1);
+        });
+        Assert.NotNull(refused);
+        Assert.Contains("Unable to connect to any of the 3 available gateways", refused.Message, StringComparison.Ordinal);
+        // The gateways say why.
+        await TestServices.UntilAsync(() => Task.FromResult(Cluster.Silos.SelectMany(s => s.Output).Any(line =>
+                line.Contains("Unexpected cluster id", StringComparison.Ordinal) && line.Contains(otherCluster, StringComparison.Ordinal))),
+            "a gateway to log the refused cluster id", TimeSpan.FromSeconds(15));
+        Assert.Equal(5, (await Cluster.Grains.GetGrain<IProbeGrain>("still-serving").Ping(5)).Value);
     }
 }

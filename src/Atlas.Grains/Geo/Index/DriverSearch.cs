@@ -1,7 +1,6 @@
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
-using Atlas.Grains.Rides;
 
 namespace Atlas.Grains.Geo.Index;
 
@@ -13,7 +12,7 @@ namespace Atlas.Grains.Geo.Index;
 public sealed class DriverSearch(IGrainFactory grains, GeoIndexOptions options)
 {
     public async Task<IReadOnlyList<GeoNeighbor>> FindNearestAsync(
-        GeoPoint center, VehicleType vehicleType, int k, DateTimeOffset freshSince, RadiusSteps? steps = null, IReadOnlySet<string>? exclude = null)
+        GeoPoint center, string vehicleClass, int k, DateTimeOffset freshSince, RadiusSteps? steps = null, IReadOnlySet<string>? exclude = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var perShard = k + (exclude?.Count ?? 0);
@@ -21,7 +20,7 @@ public sealed class DriverSearch(IGrainFactory grains, GeoIndexOptions options)
         {
             var shards = GeoCell.Covering(center, radius, options.CellSizeDegrees);
             var answers = await Task.WhenAll(shards.Select(cell =>
-                grains.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(vehicleType, cell)).Nearest(center, radius, perShard, freshSince)));
+                grains.GetGrain<IGeoIndexGrain>(GeoIndexShards.Key(vehicleClass, cell)).Nearest(center, radius, perShard, freshSince)));
             return answers
                 .SelectMany(found => found)
                 .Where(n => exclude is null || !exclude.Contains(n.Id))

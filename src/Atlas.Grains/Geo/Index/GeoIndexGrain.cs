@@ -90,6 +90,8 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
 
     public Task<int> Count() => Task.FromResult(_entries.Count);
 
+    public Task<int> CountSeenSince(DateTimeOffset since) => Task.FromResult(_entries.All().Count(e => e.LastSeen >= since));
+
     /// <summary>The flush timer's tick: starts writing the pending changes unless a write is still under way.</summary>
     private Task StartFlush()
     {

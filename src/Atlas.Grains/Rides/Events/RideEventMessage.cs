@@ -1,4 +1,5 @@
 using Atlas.Grains.Geo;
+using Atlas.Grains.Markets;
 
 namespace Atlas.Grains.Rides.Events;
 
@@ -18,14 +19,16 @@ public sealed record RideEventMessage(
     [property: Id(6)] RideStatus Status,
     [property: Id(7)] string RiderId,
     [property: Id(8)] string? DriverId,
-    [property: Id(9)] VehicleType VehicleType,
+    [property: Id(17)] string VehicleClass,
     [property: Id(10)] string City,
     [property: Id(11)] string Currency,
     [property: Id(12)] long EstimateMinor,
     [property: Id(13)] long? ChargedMinor,
     [property: Id(14)] long? CommissionMinor,
     [property: Id(15)] long? DistanceMeters,
-    [property: Id(16)] DateTimeOffset CreatedAt);
+    [property: Id(16)] DateTimeOffset CreatedAt,
+    [property: Id(18)] PaymentMethod PaymentMethod = PaymentMethod.Wallet,
+    [property: Id(19)] int SurgeBasisPoints = SurgeMultiplier.None);
 
 /// <summary>Where rides publish their events (ride history, analytics). Implementations: none, in-memory, Redis Streams.</summary>
 public interface IRideEventSink

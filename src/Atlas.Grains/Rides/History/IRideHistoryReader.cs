@@ -38,7 +38,7 @@ public sealed record RideSummary(
     string RiderId,
     string? DriverId,
     RideStatus Status,
-    VehicleType VehicleType,
+    string VehicleClass,
     string City,
     Money Estimate,
     Money? Charged,

@@ -6,7 +6,9 @@ namespace Atlas.Infrastructure.Ledger;
 /// The ledger's tables in PostgreSQL, and the invariants the database enforces on its own, so that a write that
 /// bypasses the wallet grain (a bug, a script, a stale process) still cannot corrupt the books:
 /// <list type="bullet">
-/// <item>checks on <c>wallets</c>: <c>balance ≥ 0</c>, <c>held ≥ 0</c>, <c>balance − held ≥ 0</c>;</item>
+/// <item>the balance rules of <see cref="Atlas.Grains.Wallets.LedgerRules"/> on every movement: held never below zero, the
+///   available balance below zero only by a hold on credit within its recorded limit (a cash ride's commission), and
+///   never lowered further by anything else;</item>
 /// <item>a movement's reference and its version are unique per wallet;</item>
 /// <item>entries and movements are append-only (updates, deletes and truncation are refused);</item>
 /// <item>at commit (a constraint trigger, <c>DEFERRABLE INITIALLY DEFERRED</c>, because a movement and its entries
@@ -176,6 +178,74 @@ public static class PostgresLedgerSchema
             $$;
             create constraint trigger wallet_holds_consistent after insert or delete on wallet_holds
                 deferrable initially deferred for each row execute function ledger_check_holds();
+            """),
+        // Cash rides: a driver's wallet may go below zero for the commissions it owes, down to the credit limit its
+        // reservation (a hold on credit) was placed with, and by nothing else (LedgerRules, under the same names).
+        new("ledger/0003-credit-holds",
+            """
+            alter table ledger_movements add column credit_limit bigint null;
+            alter table ledger_movements add constraint ledger_movements_credit_limit
+                check (credit_limit is null or (kind = 'Hold' and credit_limit >= 0));
+            alter table ledger_movements drop constraint ledger_movements_balance_non_negative;
+            alter table ledger_movements drop constraint ledger_movements_available_non_negative;
+            alter table ledger_movements add constraint ledger_movements_held_non_negative check (held_after >= 0);
+            alter table ledger_movements add constraint ledger_movements_spending_within_credit
+                check (kind not in ('Hold', 'Debit') or balance_after - held_after >= -coalesce(credit_limit, 0));
+            -- The wallet row equals its latest movement (wallets_match_last_movement), which the checks above bound.
+            alter table wallets drop constraint wallets_balance_non_negative;
+            alter table wallets drop constraint wallets_available_non_negative;
+
+            create or replace function ledger_check_movement() returns trigger language plpgsql as $$
+            declare
+                delta bigint := case new.kind
+                    when 'TopUp' then new.amount when 'Credit' then new.amount when 'Refund' then new.amount
+                    when 'Capture' then -new.amount when 'Debit' then -new.amount
+                    else 0 end;
+                entries_total bigint;
+                wallet_total bigint;
+                previous_balance bigint := 0;
+                previous_held bigint := 0;
+                stored_version bigint;
+            begin
+                select coalesce(sum(amount), 0), coalesce(sum(amount) filter (where account = new.wallet_id), 0)
+                    into entries_total, wallet_total
+                    from ledger_entries where wallet_id = new.wallet_id and movement_reference = new.reference;
+                if entries_total <> 0 then
+                    raise exception 'ledger: the entries of movement % of wallet % sum to %, not 0', new.reference, new.wallet_id, entries_total
+                        using errcode = 'check_violation', constraint = 'ledger_entries_balanced';
+                end if;
+                if wallet_total <> delta then
+                    raise exception 'ledger: movement % (% of %) changes wallet % by %, but its entries on the wallet total %',
+                        new.reference, new.kind, new.amount, new.wallet_id, delta, wallet_total
+                        using errcode = 'check_violation', constraint = 'ledger_entries_match_movement';
+                end if;
+                if new.version > 1 then
+                    select balance_after, held_after into previous_balance, previous_held
+                        from ledger_movements where wallet_id = new.wallet_id and version = new.version - 1;
+                    if not found then
+                        raise exception 'ledger: movement % of wallet % has version % but there is no version %', new.reference, new.wallet_id, new.version, new.version - 1
+                            using errcode = 'check_violation', constraint = 'ledger_movements_contiguous';
+                    end if;
+                end if;
+                if previous_balance + delta <> new.balance_after then
+                    raise exception 'ledger: movement % of wallet % leaves a balance of %, but % after version % and a change of % make %',
+                        new.reference, new.wallet_id, new.balance_after, previous_balance, new.version - 1, delta, previous_balance + delta
+                        using errcode = 'check_violation', constraint = 'ledger_movements_chained';
+                end if;
+                if new.kind not in ('Hold', 'Debit')
+                    and new.balance_after - new.held_after < least(0, previous_balance - previous_held) then
+                    raise exception 'ledger: movement % (% of %) leaves wallet % with % available, below zero and below the % it had',
+                        new.reference, new.kind, new.amount, new.wallet_id, new.balance_after - new.held_after, previous_balance - previous_held
+                        using errcode = 'check_violation', constraint = 'ledger_movements_no_overdraft';
+                end if;
+                select version into stored_version from wallets where id = new.wallet_id;
+                if stored_version < new.version then
+                    raise exception 'ledger: wallet % is at version % behind its movement % at version %', new.wallet_id, stored_version, new.reference, new.version
+                        using errcode = 'check_violation', constraint = 'wallets_match_last_movement';
+                end if;
+                return null;
+            end
+            $$;
             """),
     ];
 }

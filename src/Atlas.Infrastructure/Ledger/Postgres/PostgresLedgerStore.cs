@@ -18,23 +18,23 @@ public sealed class PostgresLedgerStore : ILedgerStore
 {
     private const string Store = "PostgreSQL ledger";
 
-    private const string MovementColumns = "reference, kind, amount, currency, related_reference, balance_after, held_after, version, at";
+    private const string MovementColumns = "reference, kind, amount, currency, related_reference, balance_after, held_after, version, at, credit_limit";
 
     /// <summary>The statement of a write; <c>{0}</c> is the wallet row's update (or insert for a new wallet).</summary>
     private const string ApplyTemplate =
         """
         with duplicate as (
-            select reference, kind, amount, currency, related_reference, balance_after, held_after, version, at
+            select reference, kind, amount, currency, related_reference, balance_after, held_after, version, at, credit_limit
             from ledger_movements where wallet_id = $1 and reference = any($3)
         ),
         wallet as (
             {0}
         ),
         movements as (
-            insert into ledger_movements (wallet_id, reference, kind, amount, currency, related_reference, balance_after, held_after, version, at)
-            select wallet.id, m.reference, m.kind, m.amount, m.currency, m.related_reference, m.balance_after, m.held_after, m.version, m.at
-            from wallet, unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::timestamptz[])
-                as m(reference, kind, amount, currency, related_reference, balance_after, held_after, version, at)
+            insert into ledger_movements (wallet_id, reference, kind, amount, currency, related_reference, balance_after, held_after, version, at, credit_limit)
+            select wallet.id, m.reference, m.kind, m.amount, m.currency, m.related_reference, m.balance_after, m.held_after, m.version, m.at, m.credit_limit
+            from wallet, unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::timestamptz[], $27::bigint[])
+                as m(reference, kind, amount, currency, related_reference, balance_after, held_after, version, at, credit_limit)
         ),
         entries as (
             insert into ledger_entries (wallet_id, movement_reference, account, reference, kind, amount, currency, at)
@@ -50,7 +50,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
             select wallet.id, h.reference, h.amount, h.currency
             from wallet, unnest($23::text[], $24::bigint[], $25::text[]) as h(reference, amount, currency)
         )
-        select (select count(*) from wallet), d.reference, d.kind, d.amount, d.currency, d.related_reference, d.balance_after, d.held_after, d.version, d.at
+        select (select count(*) from wallet), d.reference, d.kind, d.amount, d.currency, d.related_reference, d.balance_after, d.held_after, d.version, d.at, d.credit_limit
         from (select) as one left join duplicate as d on true
         """;
 
@@ -258,6 +258,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
         p.Add(ArrayOf(batch.OpenedHolds.Select(h => h.Amount.Minor)));
         p.Add(ArrayOf(batch.OpenedHolds.Select(h => h.Amount.Currency.Code)));
         p.Add(ArrayOf(batch.ClosedHolds));
+        p.Add(ArrayOf(movements.Select(m => m.CreditLimit?.Minor)));
         return command;
     }
 
@@ -292,7 +293,8 @@ public sealed class PostgresLedgerStore : ILedgerStore
             new Money(reader.GetInt64(offset + 5), currency),
             new Money(reader.GetInt64(offset + 6), currency),
             reader.GetInt64(offset + 7),
-            AsOffset(reader.GetFieldValue<DateTime>(offset + 8)));
+            AsOffset(reader.GetFieldValue<DateTime>(offset + 8)),
+            CreditLimit: reader.IsDBNull(offset + 9) ? null : new Money(reader.GetInt64(offset + 9), currency));
     }
 
     /// <summary>timestamptz keeps microseconds in UTC: a movement is returned as it will read back.</summary>

@@ -10,14 +10,14 @@ namespace Atlas.Infrastructure.Ledger;
 /// <summary>
 /// The wallets' ledger in a SQLite file (the embedded default). A write is one transaction on the file's writer: the
 /// duplicate-reference check, the version check, the per-movement rules (entries sum to zero, balances chain from the
-/// stored one), the wallet row (inserted at version 0 if new, then updated where its version is the expected one),
+/// stored one, <see cref="LedgerRules"/>), the wallet row (inserted at version 0 if new, then updated where its version is the expected one),
 /// the movements, their entries and holds. A crash leaves all of it or none of it.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
 {
     private const string Store = "SQLite ledger";
 
-    private const string MovementColumns = "reference, kind, amount, currency, related_reference, balance_after, held_after, version, at";
+    private const string MovementColumns = "reference, kind, amount, currency, related_reference, balance_after, held_after, version, at, credit_limit";
 
     private const int SqliteConstraint = 19;
 
@@ -68,21 +68,21 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 return new LedgerBatchResult.Duplicates(duplicates);
             }
-            long storedVersion = 0, storedBalance = 0;
+            long storedVersion = 0, storedBalance = 0, storedHeld = 0;
             var exists = false;
-            await using (var read = Command(connection, transaction, "select version, balance from wallets where id = $wallet", batch.WalletId))
+            await using (var read = Command(connection, transaction, "select version, balance, held from wallets where id = $wallet", batch.WalletId))
             await using (var reader = await read.ExecuteReaderAsync(ct))
             {
                 if (await reader.ReadAsync(ct))
                 {
-                    (exists, storedVersion, storedBalance) = (true, reader.GetInt64(0), reader.GetInt64(1));
+                    (exists, storedVersion, storedBalance, storedHeld) = (true, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
                 }
             }
             if (storedVersion != batch.ExpectedVersion)
             {
                 return new LedgerBatchResult.VersionConflict(storedVersion);
             }
-            CheckMovements(batch, storedBalance);
+            CheckMovements(batch, storedBalance, storedHeld);
 
             var (currency, balance, held, version) = batch.Final;
             if (!exists)
@@ -102,9 +102,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 var m = write.Movement;
                 await ExecuteAsync(connection, transaction,
-                    $"insert into ledger_movements (wallet_id, {MovementColumns}) values ($wallet, $reference, $kind, $amount, $currency, $related, $balance, $held, $version, $at)",
+                    $"insert into ledger_movements (wallet_id, {MovementColumns}) values ($wallet, $reference, $kind, $amount, $currency, $related, $balance, $held, $version, $at, $credit)",
                     batch.WalletId, ("$reference", m.Reference), ("$kind", m.Kind.ToString()), ("$amount", m.Amount.Minor), ("$currency", m.Amount.Currency.Code),
-                    ("$related", m.RelatedReference), ("$balance", m.BalanceAfter.Minor), ("$held", m.HeldAfter.Minor), ("$version", m.Version), ("$at", m.At.UtcTicks));
+                    ("$related", m.RelatedReference), ("$balance", m.BalanceAfter.Minor), ("$held", m.HeldAfter.Minor), ("$version", m.Version), ("$at", m.At.UtcTicks),
+                    ("$credit", m.CreditLimit?.Minor));
                 foreach (var entry in write.Entries)
                 {
                     await ExecuteAsync(connection, transaction,
@@ -175,9 +176,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// The rules PostgreSQL checks at commit with a constraint trigger; SQLite has no deferred constraints, so they are
     /// checked here, inside the write's transaction, against the balance it read.
     /// </summary>
-    private static void CheckMovements(LedgerBatch batch, long storedBalance)
+    private static void CheckMovements(LedgerBatch batch, long storedBalance, long storedHeld)
     {
         var previous = storedBalance;
+        var previousHeld = storedHeld;
         foreach (var write in batch.Writes)
         {
             var m = write.Movement;
@@ -198,7 +200,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 throw Violation(batch.WalletId, "ledger_movements_chained",
                     $"movement {m.Reference} of wallet {batch.WalletId} leaves a balance of {m.BalanceAfter.Minor}, but {previous} and a change of {delta} make {previous + delta}");
             }
-            previous = m.BalanceAfter.Minor;
+            if (LedgerRules.Violation(m, previous, previousHeld) is { } rule)
+            {
+                throw Violation(batch.WalletId, rule,
+                    $"movement {m.Reference} ({m.Kind} of {m.Amount.Minor}) leaves wallet {batch.WalletId} at balance {m.BalanceAfter.Minor}, held {m.HeldAfter.Minor}" +
+                    (m.CreditLimit is { } limit ? $", credit limit {limit.Minor}" : ", no credit limit"));
+            }
+            (previous, previousHeld) = (m.BalanceAfter.Minor, m.HeldAfter.Minor);
         }
     }
 
@@ -231,7 +239,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 new Money(reader.GetInt64(5), currency),
                 new Money(reader.GetInt64(6), currency),
                 reader.GetInt64(7),
-                new DateTimeOffset(reader.GetInt64(8), TimeSpan.Zero)));
+                new DateTimeOffset(reader.GetInt64(8), TimeSpan.Zero),
+                CreditLimit: reader.IsDBNull(9) ? null : new Money(reader.GetInt64(9), currency)));
         }
         return movements;
     }
