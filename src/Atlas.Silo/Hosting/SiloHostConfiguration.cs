@@ -7,6 +7,7 @@ using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
 
 namespace Atlas.Silo.Hosting;
 
@@ -39,6 +40,8 @@ public static class SiloHostConfiguration
             silo.UseAtlasRedisClustering(settings.Redis, clusterId);
             silo.AddAtlasEndpoints(configuration, clusterId);
             silo.AddAtlasSilo(configuration);
+            // The dashboard's side in the cluster: the API (client mode) serves its page at /admin/orleans.
+            silo.AddDashboard(o => configuration.GetSection("Atlas:Dashboard").Bind(o));
             silo.UseAtlasPostgresStorage(settings.Postgres, clusterId);
             silo.Services.AddRedisGeoIndex(settings.Redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
             // Rides publish their events and drivers their positions to Redis Streams; every silo runs a projector of them
