@@ -4,6 +4,7 @@ using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Rides.History;
 using Atlas.Grains.Tests.Cluster;
 using Atlas.Grains.Tests.Wallets;
 using Atlas.Grains.Wallets;
@@ -33,7 +34,8 @@ public sealed class RidesFixture : IAsyncLifetime
     /// <summary>The geo index as the silos see it: <see cref="Index"/>, with loads that a test can make fail.</summary>
     public FlakyGeoIndexStore IndexGate { get; }
 
-    public FlakyRideEventSink Events { get; } = new();
+    /// <summary>The ride history as the stream consumers feed it (memory streams in the test cluster), able to fail.</summary>
+    public FlakyRideHistory Events { get; } = new();
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed yet.");
 
@@ -57,7 +59,7 @@ public sealed class RidesFixture : IAsyncLifetime
         {
             services.AddSingleton<ILedgerStore>(LedgerGate);
             services.AddSingleton<IGeoIndexStore>(IndexGate);
-            services.AddSingleton<IRideEventSink>(Events);
+            services.AddSingleton<IRideHistoryProjection>(Events);
         });
     }
 
@@ -197,21 +199,44 @@ public sealed class RideScenario(IGrainFactory grains)
     }
 }
 
-/// <summary>An event sink that can be told to fail, to prove the rides retry.</summary>
-public sealed class FlakyRideEventSink : IRideEventSink
+/// <summary>
+/// The ride history as the stream consumers write it, kept in memory; it can be told to fail, as a store that is down
+/// would, to prove that the stream delivers again.
+/// </summary>
+public sealed class FlakyRideHistory : IRideHistoryProjection
 {
-    private readonly InMemoryRideEventSink _inner = new();
+    private readonly List<RideEventMessage> _events = [];
     private int _failuresLeft;
 
-    public IReadOnlyList<RideEventMessage> Events => _inner.Events;
+    /// <summary>Every event stored, in arrival order (a repeated delivery appears again).</summary>
+    public IReadOnlyList<RideEventMessage> Events
+    {
+        get
+        {
+            lock (_events)
+            {
+                return _events.ToArray();
+            }
+        }
+    }
 
-    /// <summary>The next <paramref name="count"/> publications fail.</summary>
+    /// <summary>The next <paramref name="count"/> writes of ride events fail.</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref _failuresLeft, count);
 
-    public Task PublishAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default) =>
-        Interlocked.Decrement(ref _failuresLeft) >= 0
-            ? throw new IOException("the event stream is unavailable (test)")
-            : _inner.PublishAsync(events, cancellationToken);
+    public Task ProjectRideEventsAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+        {
+            throw new IOException("the ride history store is unavailable (test)");
+        }
+        lock (_events)
+        {
+            _events.AddRange(events);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ProjectDriverPositionsAsync(IReadOnlyList<DriverLocationMessage> positions, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>A geo index store whose loads can be made to fail, as when the index's server is unreachable.</summary>

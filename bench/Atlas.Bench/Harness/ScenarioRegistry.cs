@@ -1,6 +1,7 @@
 using Atlas.Bench.Activations;
 using Atlas.Bench.ApiRequests;
 using Atlas.Bench.Calls;
+using Atlas.Bench.Events;
 using Atlas.Bench.Ingest;
 using Atlas.Bench.Nearby;
 using Atlas.Bench.RemoteCalls;
@@ -21,6 +22,7 @@ public static class ScenarioRegistry
         new GrpcIngestScenario(),
         new NearbyScenario(),
         new IngestScenario(),
+        new EventsScenario(),
     ];
 
     public static IScenario? Find(string name) =>

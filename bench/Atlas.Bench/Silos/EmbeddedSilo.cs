@@ -33,7 +33,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     public int SiloPort { get; }
 
     /// <summary>Starts a silo: <c>AddAtlasSilo</c> + <c>UseAtlasMemoryStorage</c>, then <paramref name="configure"/>, then <paramref name="filters"/>.</summary>
-    public static async Task<EmbeddedSilo> StartAsync(Action<ISiloBuilder>? configure = null, SiloFilters filters = SiloFilters.Atlas)
+    public static async Task<EmbeddedSilo> StartAsync(Action<ISiloBuilder>? configure = null, SiloFilters filters = SiloFilters.Atlas,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var siloPort = BenchChild.FreePort();
         var gatewayPort = BenchChild.FreePort();
@@ -45,6 +46,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             Configuration = new ConfigurationManager(),
         });
         BenchLogging.Configure(builder.Logging);
+        // Settings the silo binds as production binds appsettings.json (e.g. ConnectionStrings:Redis picks the Redis stream provider).
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: cluster, clusterId: cluster);

@@ -11,7 +11,7 @@ using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Ledger;
-using Atlas.Infrastructure.Streams;
+using Atlas.Hosting.Streams.Redis;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;

@@ -7,7 +7,6 @@ using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Sqlite;
-using Atlas.Infrastructure.Streams;
 using Orleans.Dashboard;
 
 namespace Atlas.Api.Hosting;
@@ -66,23 +65,21 @@ public static class PlatformComposition
             if (plan.Storage == PlatformStorage.Postgres)
             {
                 silo.UseAtlasPostgresStorage(plan.PostgresConnectionString!, plan.ClusterId);
+                // The ride history: the stream consumers project ride events and positions into PostgreSQL, which
+                // serves history pages and platform figures.
+                silo.Services.AddPostgresRideHistory(plan.PostgresConnectionString!);
             }
             else
             {
                 silo.UseAtlasSqliteStorage(plan.DatabasePath);
+                // The ride history read model in the same file: history pages and platform figures answer here too.
+                silo.Services.AddSqliteRideHistory(plan.DatabasePath);
                 // The file's busy timeout and durability (Atlas:Sqlite:BusyTimeout, Atlas:Sqlite:Synchronous).
                 silo.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteSectionName);
             }
             if (plan.RedisConnectionString is { } redis)
             {
                 silo.Services.AddRedisGeoIndex(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:geo:");
-                if (plan.PostgresConnectionString is { } postgres)
-                {
-                    // Ride events to Redis Streams, projected into PostgreSQL: ride history pages and platform figures.
-                    silo.Services.AddRedisRideEvents(redis, o => o.KeyPrefix = $"atlas:{plan.ClusterId}:");
-                    silo.Services.AddRideHistoryProjector(postgres, redis);
-                    silo.Services.AddPostgresRideHistory(postgres);
-                }
             }
         });
     }
@@ -124,9 +121,9 @@ public sealed record PlatformPlan(
     {
         PlatformMode.Client => $"client of cluster '{ClusterId}' (silos found in Redis, called over TCP)",
         _ when Storage == PlatformStorage.Postgres && RedisConnectionString is not null =>
-            "embedded silo; grain state, reminders, ledger and ride history on PostgreSQL; geo index and ride events on Redis",
+            "embedded silo; grain state, reminders, ledger and ride history on PostgreSQL; geo index and streams on Redis",
         _ when Storage == PlatformStorage.Postgres => "embedded silo; grain state, reminders and ledger on PostgreSQL; geo index in memory",
-        _ => $"embedded silo; grain state, reminders and ledger in {DatabasePath}; geo index in memory",
+        _ => $"embedded silo; grain state, reminders, ledger and ride history in {DatabasePath}; geo index and streams in memory",
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -6,6 +6,8 @@ using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Markets;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Streams;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Grains.Drivers;
@@ -15,13 +17,13 @@ namespace Atlas.Grains.Drivers;
 /// While available, every accepted position goes to the index shard of its cell (one-way, so a location update
 /// never waits on the index); any other status takes the driver out of the index.
 /// </summary>
-public sealed class DriverGrain(
+public sealed partial class DriverGrain(
     [PersistentState("driver")] IPersistentState<DriverState> state,
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
-    ILocationHistorySink history,
     MarketCatalog markets,
-    TimeProvider time) : Grain, IDriverGrain
+    TimeProvider time,
+    ILogger<DriverGrain> logger) : Grain, IDriverGrain
 {
     private const int HistoryLimit = 200;
 
@@ -32,6 +34,8 @@ public sealed class DriverGrain(
     private GeoCell _indexedCell;
     private bool _tripDirty;
     private IGrainTimer? _checkpointTimer;
+    private List<DriverLocationMessage>? _positionsWaiting;
+    private bool _publishingPositions;
 
     private DriverState Driver => state.State;
 
@@ -128,7 +132,7 @@ public sealed class DriverGrain(
         }
         Driver.Location = location;
         Driver.LocationAt = timestamp;
-        history.Append(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
+        PublishPosition(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
         if (Driver.Trip is { } trip && trip.RideId == Driver.RideId)
         {
             var step = trip.LastPosition is { } previous ? GeoMath.DistanceMeters(previous, location) : 0;
@@ -396,4 +400,63 @@ public sealed class DriverGrain(
 
     private DriverSnapshot Snapshot() => new(DriverId, Driver.Name, Driver.VehicleClass ?? "", Driver.City, Driver.Status, Driver.Location,
         Driver.LocationAt, IsFresh(), Driver.RideId, Driver.Status == DriverStatus.Offered ? Driver.Offer?.ExpiresAt : null);
+
+    /// <summary>Positions kept while a publish is in flight; beyond this they are dropped (and counted).</summary>
+    private const int MaxPositionsWaiting = 64;
+
+    /// <summary>
+    /// Publishes the position on the driver's stream without holding up the update (positions are history, and the
+    /// next one follows in seconds): positions that arrive while a publish is in flight wait and go together in the
+    /// next one, in order; beyond <see cref="MaxPositionsWaiting"/> (the provider slow or down) they are dropped and
+    /// counted rather than queued without bound.
+    /// </summary>
+    private void PublishPosition(DriverLocationMessage position)
+    {
+        if (_publishingPositions)
+        {
+            _positionsWaiting ??= [];
+            if (_positionsWaiting.Count < MaxPositionsWaiting)
+            {
+                _positionsWaiting.Add(position);
+            }
+            else
+            {
+                StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "busy"));
+            }
+            return;
+        }
+        _publishingPositions = true;
+        _ = PublishPositionsAsync([position]);
+    }
+
+    /// <summary>Runs on the grain's scheduler (continuations of a grain turn), so the fields need no lock.</summary>
+    private async Task PublishPositionsAsync(List<DriverLocationMessage> positions)
+    {
+        try
+        {
+            while (positions.Count > 0)
+            {
+                try
+                {
+                    await this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<DriverLocationMessage>(AtlasStreams.PositionStream(DriverId))
+                        .OnNextBatchAsync(positions);
+                    StreamMetrics.PositionsPublished.Add(positions.Count);
+                }
+                catch (Exception exception)
+                {
+                    StreamMetrics.PositionsDropped.Add(positions.Count, new KeyValuePair<string, object?>("reason", "failed"));
+                    LogPositionDropped(DriverId, exception);
+                }
+                positions = _positionsWaiting ?? [];
+                _positionsWaiting = null;
+            }
+        }
+        finally
+        {
+            _publishingPositions = false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Driver {DriverId}: a position could not be published; the next one will be")]
+    private partial void LogPositionDropped(string driverId, Exception exception);
 }

@@ -3,7 +3,7 @@ using Atlas.Grains.Markets;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Idempotency;
 using Atlas.Grains.Rides;
-using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Rides.History;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,8 +42,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILedgerStore, InMemoryLedgerStore>();
         services.TryAddSingleton<IGeoIndexStore, InMemoryGeoIndexStore>();
-        services.TryAddSingleton<IRideEventSink, NullRideEventSink>();
-        services.TryAddSingleton<ILocationHistorySink, NullLocationHistorySink>();
+        services.TryAddSingleton<IRideHistoryProjection, NullRideHistoryProjection>();
         return services;
     }
 }

@@ -10,6 +10,7 @@ using Atlas.Grains.Markets;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Riders;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Streams;
 using Atlas.Grains.Surge;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.Logging;
@@ -34,7 +35,6 @@ public sealed partial class OrderGrain(
     IOptions<DispatchOptions> dispatchOptions,
     IOptions<DriverOptions> driverOptions,
     IOptions<GeoIndexOptions> indexOptions,
-    IRideEventSink events,
     TimeProvider time,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain
 {
@@ -815,8 +815,10 @@ public sealed partial class OrderGrain(
     }
 
     /// <summary>
-    /// Publishes the timeline events the stream has not acknowledged. The count of acknowledged events is stored with
-    /// the next write, so after a crash some events are published again: consumers drop them by (ride, sequence).
+    /// Publishes the timeline events the stream provider has not acknowledged, as one batch on the ride's stream
+    /// (<see cref="AtlasStreams.RideStream"/>): called only after the state that recorded them is stored. The count of
+    /// acknowledged events is stored with the next write, so after a crash some events are published again: consumers
+    /// drop them by (ride, sequence). A provider that refuses (its store down) leaves them to the outbox retries.
     /// </summary>
     private async Task PublishEventsAsync()
     {
@@ -832,8 +834,10 @@ public sealed partial class OrderGrain(
         }
         try
         {
-            await events.PublishAsync(pending);
+            await this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<RideEventMessage>(AtlasStreams.RideStream(RideId))
+                .OnNextBatchAsync(pending);
             Ride.PublishedEvents = Ride.Timeline.Count;
+            StreamMetrics.RideEventsPublished.Add(pending.Count);
         }
         catch (Exception exception)
         {

@@ -58,6 +58,17 @@ public static class AtlasClusterDefaults
     }
 
     /// <summary>
+    /// Each silo re-reads its share of the reminder table every minute (Orleans: every 5 minutes). A ride's deadlines run
+    /// on grain timers backed by reminders (<c>Dispatch:BackstopPeriod</c>); a reminder registered while its silo dies, or
+    /// whose range moves to another silo, is picked up at the next read, so this bounds how late such a backstop fires.
+    /// One range query per silo per minute.
+    /// </summary>
+    public static void Reminders(Orleans.Hosting.ReminderOptions options)
+    {
+        options.RefreshReminderListPeriod = TimeSpan.FromMinutes(1);
+    }
+
+    /// <summary>
     /// A client re-reads the live gateways from the membership table every second (Orleans: every minute), so a silo
     /// declared dead (or shutting down) stops receiving its calls within a second of the declaration, and its open
     /// connection is closed then; a new silo's gateway is used as soon. One small read of the table per client per second.

@@ -2,6 +2,7 @@ using Atlas.Grains.Hosting;
 using Atlas.Hosting.CallChains;
 using Atlas.Hosting.Retries;
 using Atlas.Hosting.Storage;
+using Atlas.Hosting.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,13 +23,14 @@ public static class AtlasSiloBuilderExtensions
     public const string SectionName = "Atlas";
 
     /// <summary>
-    /// The ride grains and their options (sections <c>Fares</c>, <c>Drivers</c>, <c>Dispatch</c>, <c>GeoIndex</c>,
+    /// The ride grains and their options (sections <c>Markets</c>, <c>Drivers</c>, <c>Dispatch</c>, <c>GeoIndex</c>,
     /// <c>Wallets</c>, <c>Idempotency</c>); the strongly consistent grain directory; call-cycle detection; the grain
     /// state serializer; start-up that fails on a type without a serializer; activity propagation across grain calls;
     /// and Orleans' options tuned for Atlas, each overridable from configuration: <c>Atlas:Membership</c>
     /// (<see cref="ClusterMembershipOptions"/>), <c>Atlas:Messaging</c> (<see cref="SiloMessagingOptions"/>),
     /// <c>Atlas:Collection</c> (<see cref="GrainCollectionOptions"/>), <c>Atlas:Reminders</c> (<see cref="ReminderOptions"/>),
-    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>).
+    /// <c>Atlas:Directory</c> (<see cref="GrainDirectoryOptions"/>); and the platform's stream provider, chosen by
+    /// <c>Atlas:Streams</c> and the connection strings (<see cref="AtlasStreamsSiloBuilderExtensions.AddAtlasStreams"/>).
     /// </summary>
     public static ISiloBuilder AddAtlasSilo(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -58,6 +60,7 @@ public static class AtlasSiloBuilderExtensions
 
         services.AddOptions<ClusterMembershipOptions>().Configure(AtlasClusterDefaults.Membership);
         services.AddOptions<GrainDirectoryOptions>().Configure(AtlasClusterDefaults.Directory);
+        services.AddOptions<ReminderOptions>().Configure(AtlasClusterDefaults.Reminders);
         if (configuration is not null)
         {
             var atlas = configuration.GetSection(SectionName);
@@ -68,6 +71,9 @@ public static class AtlasSiloBuilderExtensions
             services.AddOptions<GrainDirectoryOptions>().Bind(atlas.GetSection("Directory"));
             retries.Bind(configuration.GetSection(RejectedCallRetryOptions.SectionName));
         }
+
+        // The platform's stream provider (ride events, driver positions): memory, Redis Streams or Event Hubs.
+        silo.AddAtlasStreams(configuration);
 
         services.AddAtlasGrains(configuration);
         return silo;

@@ -1,7 +1,7 @@
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
-using Atlas.Infrastructure.Streams;
+using Atlas.Grains.Streams;
 
 namespace Atlas.Hosting.Telemetry;
 
@@ -23,7 +23,7 @@ public static class AtlasTelemetry
     /// <summary>Npgsql's meter and activity source.</summary>
     public const string Npgsql = "Npgsql";
 
-    /// <summary>Atlas' own meters: rides, dispatch, wallets, the geo index and the Redis streams.</summary>
+    /// <summary>Atlas' own meters: rides, dispatch, wallets, the geo index and the platform's streams.</summary>
     public static IReadOnlyList<string> AtlasMeters { get; } =
         [RideMetrics.MeterName, DispatchMetrics.MeterName, WalletMetrics.MeterName, GeoIndexMetrics.MeterName, StreamMetrics.MeterName];
 

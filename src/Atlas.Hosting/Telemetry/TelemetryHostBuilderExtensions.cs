@@ -70,8 +70,8 @@ public static class TelemetryHostBuilderExtensions
                     .AddSource(AtlasTelemetry.OrleansApplicationSource, AtlasTelemetry.OrleansStorageSource)
                     .AddNpgsql()
                     // The commands of an IConnectionMultiplexer registered in the container. Atlas' hosts register none yet
-                    // (each Redis component opens its own), and in a request Redis sees only the ride events' XADDs, sent as
-                    // a batch, which StackExchange.Redis' profiler does not report (StackExchange.Redis#2175).
+                    // (the geo index store and the Redis stream provider open their own), and commands sent as a batch are
+                    // not reported by StackExchange.Redis' profiler (StackExchange.Redis#2175).
                     .AddRedisInstrumentation(redis =>
                     {
                         // Commands of a traced operation only: the stream consumers poll Redis all the time, each poll a trace.

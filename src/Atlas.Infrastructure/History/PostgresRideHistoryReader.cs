@@ -5,7 +5,6 @@ using Atlas.Infrastructure.Postgres;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.History;
-using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -71,7 +70,7 @@ public sealed class PostgresRideHistoryReader : IRideHistoryReader
             var events = new List<RideHistoryEvent>();
             while (await reader.ReadAsync(token))
             {
-                events.Add(new RideHistoryEvent(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), RideStreamEntries.ParseActor(reader.GetString(3)),
+                events.Add(new RideHistoryEvent(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), HistoryNames.ParseActor(reader.GetString(3)),
                     reader.IsDBNull(4) ? null : reader.GetString(4), AsOffset(reader.GetFieldValue<DateTime>(5)), RideStatuses.Parse(reader.GetString(6))));
             }
             return (IReadOnlyList<RideHistoryEvent>)events;
@@ -195,10 +194,10 @@ public sealed class PostgresRideHistoryReader : IRideHistoryReader
     }
 
     /// <summary>An opaque page token: the last ride's request time (UTC ticks) and id, base64url.</summary>
-    private static string EncodeCursor(RideSummary last) =>
+    internal static string EncodeCursor(RideSummary last) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{last.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{last.RideId}"));
 
-    private static (DateTime, string) DecodeCursor(string token)
+    internal static (DateTime, string) DecodeCursor(string token)
     {
         try
         {

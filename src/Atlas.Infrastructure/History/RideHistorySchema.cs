@@ -3,13 +3,15 @@ using Atlas.Infrastructure.Postgres;
 namespace Atlas.Infrastructure.History;
 
 /// <summary>
-/// The ride history's tables in PostgreSQL, written only by the projector (<see cref="RideHistoryWriter"/>):
+/// The ride history's tables in PostgreSQL, written only by the stream projection (<see cref="RideHistoryWriter"/>):
 /// <list type="bullet">
 /// <item><c>ride_history</c> — one row per ride, its latest summary; <c>last_sequence</c> is the sequence of the event
 ///   that wrote it, and an upsert only moves it forward, so a late or repeated event never overwrites newer state.</item>
 /// <item><c>ride_events</c> — every event once, keyed by <c>(ride_id, sequence)</c>: a repeated delivery inserts
 ///   nothing.</item>
 /// <item><c>driver_locations</c> — positions, keyed by <c>(driver_id, at)</c> (a repeated position inserts nothing).</item>
+/// <item><c>history_dead_letters</c> — events the database refused (a value out of range, a constraint), with the
+///   reason, set aside so that the stream moves on.</item>
 /// </list>
 /// </summary>
 public static class RideHistorySchema
@@ -67,6 +69,18 @@ public static class RideHistorySchema
             );
             -- Append-mostly in time order: a BRIN index serves retention deletes and time-range scans for a few pages.
             create index driver_locations_at on driver_locations using brin (at);
+            """),
+        new("history/0002-dead-letters",
+            """
+            create table history_dead_letters (
+                id bigint generated always as identity primary key,
+                kind text not null check (kind in ('ride_event', 'position')),
+                key text not null,
+                sequence integer null,
+                payload text not null,
+                reason text not null,
+                at timestamptz not null default now()
+            );
             """),
     ];
 }

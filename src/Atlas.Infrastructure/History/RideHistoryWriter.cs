@@ -1,7 +1,6 @@
 using Atlas.Infrastructure.Postgres;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
-using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -26,7 +25,7 @@ public readonly record struct RideHistoryWriteResult(int Inserted, int Updated);
 /// <see cref="RideHistoryUnavailableException"/>.
 /// </para>
 /// </summary>
-public sealed class RideHistoryWriter : IAsyncDisposable
+public sealed class RideHistoryWriter : IHistoryBatchWriter
 {
     private const string Store = "PostgreSQL ride history";
 
@@ -116,7 +115,7 @@ public sealed class RideHistoryWriter : IAsyncDisposable
                         await copy.WriteAsync(e.RideId, NpgsqlDbType.Text, token);
                         await copy.WriteAsync(e.Sequence, NpgsqlDbType.Integer, token);
                         await copy.WriteAsync(e.Name, NpgsqlDbType.Text, token);
-                        await copy.WriteAsync(RideStreamEntries.ActorName(e.Actor), NpgsqlDbType.Text, token);
+                        await copy.WriteAsync(HistoryNames.ActorName(e.Actor), NpgsqlDbType.Text, token);
                         await WriteNullableAsync(copy, e.Detail, NpgsqlDbType.Text, token);
                         await copy.WriteAsync(e.At.UtcDateTime, NpgsqlDbType.TimestampTz, token);
                         await copy.WriteAsync(e.Status.ToWireName(), NpgsqlDbType.Text, token);
@@ -159,7 +158,7 @@ public sealed class RideHistoryWriter : IAsyncDisposable
                         await copy.WriteAsync(l.At.UtcDateTime, NpgsqlDbType.TimestampTz, token);
                         await copy.WriteAsync(l.Location.Latitude, NpgsqlDbType.Double, token);
                         await copy.WriteAsync(l.Location.Longitude, NpgsqlDbType.Double, token);
-                        await copy.WriteAsync(RideStreamEntries.DriverStatusName(l.Status), NpgsqlDbType.Text, token);
+                        await copy.WriteAsync(HistoryNames.DriverStatusName(l.Status), NpgsqlDbType.Text, token);
                     }
                     await copy.CompleteAsync(token);
                 }
@@ -168,6 +167,21 @@ public sealed class RideHistoryWriter : IAsyncDisposable
                 return new RideHistoryWriteResult(inserted, 0);
             }, cancellationToken);
     }
+
+    /// <summary>Sets an event aside with the reason the database refused it (<c>history_dead_letters</c>).</summary>
+    public Task<RideHistoryWriteResult> WriteDeadLetterAsync(string kind, string key, int? sequence, string payload, string reason,
+        CancellationToken cancellationToken = default) =>
+        RunAsync($"dead-lettering a {kind} of {key}", async (connection, transaction, token) =>
+        {
+            await using var insert = new NpgsqlCommand(
+                "insert into history_dead_letters (kind, key, sequence, payload, reason) values ($1, $2, $3, $4, $5)", connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            insert.Parameters.Add(new NpgsqlParameter { Value = sequence is { } s ? s : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+            return new RideHistoryWriteResult(await insert.ExecuteNonQueryAsync(token), 0);
+        }, cancellationToken);
 
     /// <summary>
     /// Whether a write failed because of the database (down, restarting, a deadlock with another projector, the schema
@@ -273,6 +287,22 @@ public sealed class RideHistoryWriter : IAsyncDisposable
         }
         return schema.IsCompletedSuccessfully ? Task.CompletedTask : schema.WaitAsync(cancellationToken);
     }
+
+    Task IHistoryBatchWriter.WriteRideEventsAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken) =>
+        WriteRideEventsAsync(events, cancellationToken);
+
+    Task IHistoryBatchWriter.WriteDriverPositionsAsync(IReadOnlyList<DriverLocationMessage> positions, CancellationToken cancellationToken) =>
+        WriteDriverLocationsAsync(positions, cancellationToken);
+
+    Task IHistoryBatchWriter.WriteDeadLetterAsync(string kind, string key, int? sequence, string payload, string reason, CancellationToken cancellationToken) =>
+        WriteDeadLetterAsync(kind, key, sequence, payload, reason, cancellationToken);
+
+    /// <summary>
+    /// The values were refused — by PostgreSQL (data exceptions, class 22; constraint violations, class 23) or before
+    /// reaching it (a value with no column spelling) — rather than the database being unavailable or the write cancelled.
+    /// </summary>
+    public bool IsRefusal(Exception exception) =>
+        !IsTransient(exception) && exception is PostgresException or ArgumentException or FormatException or InvalidCastException;
 
     public ValueTask DisposeAsync() => new(DiscardConnectionAsync());
 }

@@ -3,7 +3,6 @@ using Atlas.Hosting.Silos;
 using Atlas.Hosting.Telemetry;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
-using Atlas.Infrastructure.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,10 +43,9 @@ public static class SiloHostConfiguration
             silo.AddDashboard(o => configuration.GetSection("Atlas:Dashboard").Bind(o));
             silo.UseAtlasPostgresStorage(settings.Postgres, clusterId);
             silo.Services.AddRedisGeoIndex(settings.Redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
-            // Rides publish their events and drivers their positions to Redis Streams; every silo runs a projector of them
-            // into PostgreSQL (the consumer group shares the work), which serves ride history and platform figures.
-            silo.Services.AddRedisRideEvents(settings.Redis, o => o.KeyPrefix = $"atlas:{clusterId}:");
-            silo.Services.AddRideHistoryProjector(settings.Postgres, settings.Redis);
+            // Ride events and positions flow on the platform's stream provider (AddAtlasSilo: Redis Streams here, Event
+            // Hubs when ConnectionStrings:EventHubs is set); their consumers project them into PostgreSQL.
+            silo.Services.AddPostgresRideHistory(settings.Postgres);
         });
         builder.Services.AddHostedService<SiloLifecycleLog>();
         return builder;

@@ -92,7 +92,8 @@ public sealed class OrderStatusTests(ApiFactory api)
             await ride.Driver.PutOkAsync("/driver/order/status", new { order_id = ride.OrderId, status });
         }
 
-        var history = await ride.Driver.GetOkAsync("/driver/rides");
+        var history = await Scenario.HistoryAsync(ride.Driver, "/driver/rides",
+            h => h["rides"]!.AsArray().Any(r => r!.Str("status") == "FINISHED"), "the finished ride in the driver's history");
 
         var only = Assert.Single(history["rides"]!.AsArray())!;
         Assert.Equal(ride.OrderId, only.Str("order_id"));

@@ -108,6 +108,17 @@ public sealed class Scenario(ApiFactory factory)
         return new MatchedRide(orderId, riderId, rider, driverId, driver, pickup, dropoff);
     }
 
+    /// <summary>
+    /// Reads <paramref name="path"/> (a history page) until <paramref name="until"/> holds: the ride history is a stream
+    /// projection and lags the rides by the stream's delivery time.
+    /// </summary>
+    public static Task<System.Text.Json.Nodes.JsonNode> HistoryAsync(ApiClient client, string path, Func<System.Text.Json.Nodes.JsonNode, bool> until, string what) =>
+        EventuallyAsync(async () =>
+        {
+            var page = await client.GetOkAsync(path);
+            return until(page) ? page : null;
+        }, what);
+
     /// <summary>Polls until <paramref name="probe"/> returns a value, or fails after the deadline naming what it waited for.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null) where T : class
     {

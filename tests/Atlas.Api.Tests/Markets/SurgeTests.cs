@@ -5,6 +5,7 @@ using Atlas.Grains.Fares;
 using Atlas.Grains.Geo;
 using Atlas.Grains.Markets;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Rides.History;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,8 @@ public sealed class SurgeMarketsFactory : DefaultMarketsFactory
 {
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    public InMemoryRideEventSink Events { get; } = new();
+    /// <summary>The ride events as the history consumer receives them from the stream.</summary>
+    public RecordingRideHistory Events { get; } = new();
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
@@ -50,7 +52,7 @@ public sealed class SurgeMarketsFactory : DefaultMarketsFactory
             {
                 services.AddKeyedSingleton(area, TimeProvider.System);
             }
-            services.Replace(ServiceDescriptor.Singleton<IRideEventSink>(Events));
+            services.Replace(ServiceDescriptor.Singleton<IRideHistoryProjection>(Events));
         });
     }
 }
@@ -156,8 +158,14 @@ public sealed class SurgeTests(SurgeMarketsFactory api) : IClassFixture<SurgeMar
         // Recorded on the ride (its timeline) and in every event it published.
         var timeline = (await api.Admin().GetOkAsync($"/admin/rides/{lateOrderId}"))["timeline"]!.AsArray();
         Assert.Contains("surge x1.5 locked", timeline.Single(e => e!.Str("name") == "requested")!.Str("detail"));
-        var events = api.Events.Events.Where(e => e.RideId == lateOrderId).ToArray();
-        Assert.NotEmpty(events);
+        // The streams' pulling agents poll on the silo's TimeProvider, which this test drives: nudge it while waiting.
+        var events = await Scenario.EventuallyAsync(() =>
+            {
+                api.Clock.Advance(TimeSpan.FromMilliseconds(100));
+                return Task.FromResult(api.Events.Events.Where(e => e.RideId == lateOrderId).ToArray() is { } late &&
+                                       late.Any(e => e.Status == Atlas.Grains.Rides.RideStatus.Finished) ? late : null);
+            },
+            "the late ride's events on its stream");
         Assert.All(events, e => Assert.Equal(15_000, e.SurgeBasisPoints));
         Assert.All(api.Events.Events.Where(e => e.RideId == earlyOrder.Str("order_id")), e => Assert.Equal(SurgeMultiplier.None, e.SurgeBasisPoints));
 
@@ -166,4 +174,32 @@ public sealed class SurgeTests(SurgeMarketsFactory api) : IClassFixture<SurgeMar
         var (_, _, after) = await OrderAsync();
         Assert.Equal((1m, BasePrice()), (after["surge_multiplier"]!.GetValue<decimal>(), after.Long("price")));
     }
+}
+
+/// <summary>Keeps the ride events the stream delivers to the ride history, in arrival order.</summary>
+public sealed class RecordingRideHistory : IRideHistoryProjection
+{
+    private readonly List<RideEventMessage> _events = [];
+
+    public IReadOnlyList<RideEventMessage> Events
+    {
+        get
+        {
+            lock (_events)
+            {
+                return _events.ToArray();
+            }
+        }
+    }
+
+    public Task ProjectRideEventsAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default)
+    {
+        lock (_events)
+        {
+            _events.AddRange(events);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ProjectDriverPositionsAsync(IReadOnlyList<DriverLocationMessage> positions, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }

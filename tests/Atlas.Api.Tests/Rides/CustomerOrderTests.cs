@@ -207,7 +207,8 @@ public sealed class CustomerOrderTests(ApiFactory api)
         await rider.PostOkAsync($"/customer/order/{first}/cancel");
         var second = await Scenario.OrderAsync(rider, riderId, pickup, Scenario.Offset(pickup, 2000, 0));
 
-        var history = await rider.GetOkAsync("/customer/rides?limit=10");
+        var history = await Scenario.HistoryAsync(rider, "/customer/rides?limit=10",
+            h => h["rides"]!.AsArray().Select(r => r!.Str("status")).SequenceEqual(["CREATED", "CANCELLED"]), "both rides in the history");
 
         var rides = history["rides"]!.AsArray();
         Assert.Equal([second, first], rides.Select(r => r!.Str("order_id")));

@@ -83,8 +83,12 @@ public sealed class WholeRideTests(ApiFactory api) : IClassFixture<ApiFactory>
         var movements = (await rider.GetOkAsync("/wallet/movements"))["movements"]!.AsArray().Select(m => m!.Str("kind"));
         Assert.Equal(["top_up", "hold", "capture"], movements);
 
-        // Both histories list the ride.
-        Assert.Equal(orderId, (await rider.GetOkAsync("/customer/rides"))["rides"]![0]!.Str("order_id"));
-        Assert.Equal(orderId, (await driver.GetOkAsync("/driver/rides"))["rides"]![0]!.Str("order_id"));
+        // Both histories list the ride, finished, once the stream has delivered its events.
+        var riderHistory = await Scenario.HistoryAsync(rider, "/customer/rides", h => h["rides"]!.AsArray().Any(r => r!.Str("status") == "FINISHED"),
+            "the finished ride in the rider's history");
+        Assert.Equal(orderId, riderHistory["rides"]![0]!.Str("order_id"));
+        var driverHistory = await Scenario.HistoryAsync(driver, "/driver/rides", h => h["rides"]!.AsArray().Any(r => r!.Str("status") == "FINISHED"),
+            "the finished ride in the driver's history");
+        Assert.Equal(orderId, driverHistory["rides"]![0]!.Str("order_id"));
     }
 }

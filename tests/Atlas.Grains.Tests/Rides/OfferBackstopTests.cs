@@ -2,6 +2,7 @@ using Atlas.Grains.Geo;
 using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
+using Atlas.Grains.Rides.History;
 using Atlas.Grains.Tests.Cluster;
 using Atlas.Grains.Wallets;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,7 @@ public sealed class BackstopFixture : IAsyncLifetime
 
     private InProcessTestCluster? _cluster;
 
-    public InMemoryRideEventSink Events { get; } = new();
+    public FlakyRideHistory Events { get; } = new();
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed yet.");
 
@@ -35,7 +36,7 @@ public sealed class BackstopFixture : IAsyncLifetime
         {
             services.AddSingleton<ILedgerStore>(ledger);
             services.AddSingleton<IGeoIndexStore>(index);
-            services.AddSingleton<IRideEventSink>(Events);
+            services.AddSingleton<IRideHistoryProjection>(Events);
         });
     }
 

@@ -33,7 +33,7 @@ public sealed class RideEventTests(RidesFixture fixture)
     }
 
     [Fact]
-    public async Task Events_that_could_not_be_published_are_retried_until_they_are()
+    public async Task Events_the_history_could_not_store_are_delivered_again_until_it_does()
     {
         var riderId = await _scenario.RiderWithFundsAsync();
         fixture.Events.FailNext(3);

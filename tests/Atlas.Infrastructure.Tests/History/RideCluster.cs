@@ -6,7 +6,6 @@ using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.History;
 using Atlas.Grains.Wallets;
 using Atlas.Infrastructure.History;
-using Atlas.Infrastructure.Streams;
 using Atlas.Infrastructure.Tests.Clusters;
 using Atlas.Infrastructure.Tests.Streams;
 using Atlas.Testing.Servers;
@@ -17,11 +16,11 @@ using Microsoft.Extensions.Logging;
 namespace Atlas.Infrastructure.Tests.History;
 
 /// <summary>
-/// Ride grains on a two-silo cluster composed as production composes a silo: rides and drivers publish to Redis Streams
-/// (<c>AddRedisRideEvents</c>, each silo with its own connection, as separate processes would have), every silo runs
-/// the ride history projector into PostgreSQL (<c>AddRideHistoryProjector</c>; the consumer group shares the work) and
-/// serves the history (<c>AddPostgresRideHistory</c>); the ledger and the geo index are in memory, shared by the silos.
-/// Streams are under a prefix of the cluster's own. Also the steps of ride scenarios.
+/// Ride grains on a two-silo cluster composed as a silo process is: rides and drivers publish on the platform's stream
+/// provider — Atlas' Redis Streams provider, chosen by <c>ConnectionStrings:Redis</c> as on a silo process, its queues
+/// under a prefix of the cluster's own — and the stream consumers project into PostgreSQL (<c>AddPostgresRideHistory</c>),
+/// which serves the history; the ledger and the geo index are in memory, shared by the silos. Also the steps of ride
+/// scenarios.
 /// </summary>
 internal sealed class RideCluster : IAsyncDisposable
 {
@@ -42,9 +41,6 @@ internal sealed class RideCluster : IAsyncDisposable
     /// <summary>The ride history as a silo serves it.</summary>
     public IRideHistoryReader Reader => Cluster.Silos[0].ServiceProvider.GetRequiredService<IRideHistoryReader>();
 
-    /// <summary>The projector of every running silo.</summary>
-    public IReadOnlyList<RideHistoryProjector> Projectors => Cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<RideHistoryProjector>()).ToArray();
-
     private IGrainFactory Grains => Cluster.GrainFactory;
 
     public static async Task<RideCluster> StartAsync(string prefix)
@@ -52,7 +48,6 @@ internal sealed class RideCluster : IAsyncDisposable
         var ledger = new InMemoryLedgerStore();
         var index = new InMemoryGeoIndexStore();
         var logs = new CapturingLoggerProvider();
-        var streams = TestRedis.Options(prefix);
         var cluster = await AtlasTestCluster.StartAsync(2, silo =>
         {
             silo.Services.AddLogging(logging => logging
@@ -60,28 +55,15 @@ internal sealed class RideCluster : IAsyncDisposable
                 .AddFilter<CapturingLoggerProvider>((category, _) => category?.StartsWith("Atlas.", StringComparison.Ordinal) == true));
             silo.Services.Replace(ServiceDescriptor.Singleton<ILedgerStore>(ledger));
             silo.Services.Replace(ServiceDescriptor.Singleton<IGeoIndexStore>(index));
-            silo.Services.AddRedisRideEvents(TestRedis.ConnectionString, o =>
-            {
-                o.KeyPrefix = streams.KeyPrefix;
-                o.RidePartitions = streams.RidePartitions;
-                o.LocationPartitions = streams.LocationPartitions;
-                o.OperationTimeout = streams.OperationTimeout;
-                o.ConnectTimeout = streams.ConnectTimeout;
-                o.LocationFlushInterval = streams.LocationFlushInterval;
-            });
-            silo.Services.AddRideHistoryProjector(TestPostgresServer.ConnectionString, TestRedis.ConnectionString, o =>
-            {
-                o.Consumer.PollInterval = TimeSpan.FromMilliseconds(20);
-                o.Consumer.ClaimInterval = TimeSpan.FromMilliseconds(200);
-                o.Consumer.MinBackoff = TimeSpan.FromMilliseconds(50);
-                o.Consumer.MaxBackoff = TimeSpan.FromMilliseconds(500);
-            });
             silo.Services.AddPostgresRideHistory(TestPostgresServer.ConnectionString);
         }, new Dictionary<string, string?>
         {
             ["Dispatch:OfferTimeout"] = "00:00:03",
             ["Dispatch:PaymentRetryInterval"] = "00:00:01",
             ["GeoIndex:FlushInterval"] = "00:00:00.050",
+            ["ConnectionStrings:Redis"] = TestRedis.ConnectionString,
+            ["Atlas:Streams:Redis:KeyPrefix"] = prefix,
+            ["Atlas:Streams:Queues"] = "4",
             // Rides are offered and accepted (the built-in default city assigns at once).
             ["Markets:Cities:default:Dispatch"] = "offer",
         });

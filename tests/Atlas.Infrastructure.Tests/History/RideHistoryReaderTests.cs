@@ -4,18 +4,54 @@ using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Rides.History;
 using Atlas.Infrastructure.History;
+using Atlas.Infrastructure.History.Sqlite;
+using Atlas.Infrastructure.Sqlite;
+using Atlas.Infrastructure.Tests.Infrastructure;
 using Atlas.Infrastructure.Tests.Streams;
 
 namespace Atlas.Infrastructure.Tests.History;
 
-/// <summary>
-/// The read model over rides written by the projection's writer. Every test uses rides of its own, requested in a
-/// period no other test uses (a random day in the 22nd century), so that figures over that period are exactly its own.
-/// </summary>
-public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) : IClassFixture<PostgresDataSourceFixture>, IAsyncLifetime
+/// <summary>PostgreSQL's read model (silos).</summary>
+public sealed class PostgresRideHistoryReaderTests(PostgresDataSourceFixture database)
+    : RideHistoryReaderContract(new RideHistoryWriter(database.DataSource), new PostgresRideHistoryReader(database.DataSource)), IClassFixture<PostgresDataSourceFixture>;
+
+/// <summary>The embedded platform's read model, in a SQLite file of its own.</summary>
+public sealed class SqliteRideHistoryReaderTests : RideHistoryReaderContract, IDisposable
 {
-    private readonly RideHistoryWriter _writer = new(database.DataSource);
-    private readonly PostgresRideHistoryReader _reader = new(database.DataSource);
+    private readonly TempFolder _folder;
+    private readonly SqliteDatabase _database;
+
+    public SqliteRideHistoryReaderTests() : this(new TempFolder())
+    {
+    }
+
+    private SqliteRideHistoryReaderTests(TempFolder folder) : this(folder, new SqliteDatabase(folder.File()))
+    {
+    }
+
+    private SqliteRideHistoryReaderTests(TempFolder folder, SqliteDatabase database)
+        : base(new SqliteRideHistoryWriter(database), new SqliteRideHistoryReader(database))
+    {
+        _folder = folder;
+        _database = database;
+    }
+
+    public void Dispose()
+    {
+        _database.Dispose();
+        _folder.Dispose();
+    }
+}
+
+/// <summary>
+/// The read model over rides written by the projection's writer, the same for every store. Every test uses rides of
+/// its own, requested in a period no other test uses (a random day in the 22nd century), so that figures over that
+/// period are exactly its own.
+/// </summary>
+public abstract class RideHistoryReaderContract(IHistoryBatchWriter writer, IRideHistoryReader reader) : IAsyncLifetime
+{
+    private readonly IHistoryBatchWriter _writer = writer;
+    private readonly IRideHistoryReader _reader = reader;
     private readonly DateTimeOffset _day = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(Random.Shared.Next(0, 36_500)).AddMinutes(Random.Shared.Next(0, 1_000));
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -41,7 +77,7 @@ public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) :
                 status == RideStatus.NoDriver ? null : driverId, "economy", "paris", currency, 900, closed && charged > 0 ? charged : null,
                 closed && commission > 0 ? commission : null, status == RideStatus.Finished ? 3_000 : null, createdAt));
         }
-        await _writer.WriteRideEventsAsync(events);
+        await _writer.WriteRideEventsAsync(CancellationToken.None, events);
         return rideId;
     }
 
@@ -129,8 +165,8 @@ public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) :
     {
         var rideId = RideEvents.NewRideId("reader");
         var events = RideEvents.Of(rideId, createdAt: _day);
-        await _writer.WriteRideEventsAsync(events.Skip(5).ToArray());
-        await _writer.WriteRideEventsAsync(events.Take(5).ToArray());
+        await _writer.WriteRideEventsAsync(CancellationToken.None, events.Skip(5).ToArray());
+        await _writer.WriteRideEventsAsync(CancellationToken.None, events.Take(5).ToArray());
 
         var stored = await _reader.GetRideEventsAsync(rideId);
 
@@ -144,11 +180,10 @@ public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) :
     {
         var rideId = RideEvents.NewRideId("reader");
         var events = RideEvents.Of(rideId, createdAt: _day);
-        await _writer.WriteRideEventsAsync(events);
+        await _writer.WriteRideEventsAsync(CancellationToken.None, events);
 
-        var again = await _writer.WriteRideEventsAsync(events.Take(6).ToArray()); // a late, repeated delivery of older events
+        await _writer.WriteRideEventsAsync(CancellationToken.None, events.Take(6).ToArray()); // a late, repeated delivery of older events
 
-        Assert.Equal(new RideHistoryWriteResult(0, 0), again);
         var ride = await _reader.GetRideAsync(rideId);
         Assert.Equal((RideStatus.Finished, 10, events[^1].At, Eur(1_250)), (ride!.Status, ride.LastSequence, ride.UpdatedAt, ride.Charged));
         Assert.Equal(10, (await _reader.GetRideEventsAsync(rideId)).Count);
@@ -160,9 +195,9 @@ public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) :
         var rideId = RideEvents.NewRideId("reader");
         var events = RideEvents.Of(rideId, 4, createdAt: _day);
 
-        var written = await _writer.WriteRideEventsAsync([.. events, .. events, events[1]]);
+        await _writer.WriteRideEventsAsync(CancellationToken.None, [.. events, .. events, events[1]]);
 
-        Assert.Equal(new RideHistoryWriteResult(4, 1), written);
+        Assert.Equal(Enumerable.Range(1, 4), (await _reader.GetRideEventsAsync(rideId)).Select(e => e.Sequence));
         Assert.Equal(4, (await _reader.GetRideAsync(rideId))!.LastSequence);
     }
 
@@ -173,4 +208,11 @@ public sealed class RideHistoryReaderTests(PostgresDataSourceFixture database) :
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _reader.GetRiderRidesAsync("r", limit: 0));
         Assert.Null(await _reader.GetRideAsync("no-such-ride"));
     }
+}
+
+internal static class HistoryBatchWriterExtensions
+{
+    /// <summary>The writer's batch call, token first so that a collection expression can follow.</summary>
+    public static Task WriteRideEventsAsync(this IHistoryBatchWriter writer, CancellationToken cancellationToken, IReadOnlyList<RideEventMessage> events) =>
+        writer.WriteRideEventsAsync(events, cancellationToken);
 }

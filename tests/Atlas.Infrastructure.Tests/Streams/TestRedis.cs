@@ -1,7 +1,5 @@
-using Atlas.Infrastructure.Streams;
 using Atlas.Testing.Servers;
 using StackExchange.Redis;
-using StreamEntry = Atlas.Infrastructure.Streams.StreamEntry;
 
 namespace Atlas.Infrastructure.Tests.Streams;
 
@@ -19,28 +17,6 @@ internal static class TestRedis
 
     /// <summary>A key prefix no other test uses, so that tests run in parallel on one Redis.</summary>
     public static string NewPrefix(string purpose) => $"atlas:test:{purpose}:{Guid.NewGuid():N}:";
-
-    /// <summary>Stream options under a prefix of their own, with fast flushes and short timeouts for tests.</summary>
-    public static RideStreamOptions Options(string prefix, int partitions = 4) => new()
-    {
-        KeyPrefix = prefix,
-        RidePartitions = partitions,
-        LocationPartitions = partitions,
-        OperationTimeout = TimeSpan.FromSeconds(3),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        LocationFlushInterval = TimeSpan.FromMilliseconds(20),
-    };
-
-    /// <summary>A stream connection of its own (closed when disposed), as a process that has no shared multiplexer gets.</summary>
-    public static RedisStreamConnection Connection(RideStreamOptions options) => new(ConnectionString, options);
-
-    /// <summary>Entries of <paramref name="stream"/>, oldest first.</summary>
-    public static async Task<IReadOnlyList<StreamEntry>> RangeAsync(string stream)
-    {
-        var read = await (await DatabaseAsync()).StreamRangeAsync(stream);
-        return read.Select(e => new StreamEntry(stream, (string)e.Id!,
-            e.Values.Select(v => new KeyValuePair<string, string>((string)v.Name!, (string)v.Value!)).ToArray())).ToArray();
-    }
 
     public static async Task<long> LengthAsync(string stream) => await (await DatabaseAsync()).StreamLengthAsync(stream);
 

@@ -30,15 +30,18 @@ public sealed class ApiClientModeTests(SharedCluster shared) : IAsyncLifetime
         // The position reaches the index one-way: wait until a search finds the driver.
         await EventuallyAsync(async () => ((await admin.GetFromJsonAsync<JsonObject>("/admin/drivers/near?lat=52.52&long=13.405&radius_m=1000"))!["drivers"]!.AsArray()).Count > 0);
 
-        var order = await ApiProcess.OkAsync(rider.PostAsJsonAsync("/customer/order", new { user_id = riderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42 }));
+        // The default city assigns the nearest driver at once; the rider pays from the wallet (the default is cash).
+        var order = await ApiProcess.OkAsync(rider.PostAsJsonAsync("/customer/order", new
+        {
+            user_id = riderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42, payment_method = "wallet",
+        }));
         var orderId = (string)order["order_id"]!;
         var requested = await ApiProcess.OkAsync(rider.PostAsJsonAsync("/customer/ride/request", new
         {
-            passenger_id = riderId, order_id = orderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42, vehicle_type = "economy",
+            passenger_id = riderId, order_id = orderId, pickup_lat = 52.52, pickup_long = 13.405, dropoff_lat = 52.53, dropoff_long = 13.42,
+            vehicle_type = (string)order["vehicle_type"]!, payment_method = "wallet",
         }));
-        Assert.Equal("CREATED", (string?)requested["status"]);
-        await EventuallyAsync(async () => (await driver.GetAsync("/driver/offer")).StatusCode == System.Net.HttpStatusCode.OK);
-        await ApiProcess.OkAsync(driver.PostAsJsonAsync("/driver/offer/accept", new { order_id = orderId }));
+        Assert.Equal(("MATCHED", driverId), ((string?)requested["status"], (string?)requested["driver_id"]));
         foreach (var status in new[] { "ARRIVED", "STARTED", "FINISHED" })
         {
             await ApiProcess.OkAsync(driver.PutAsJsonAsync("/driver/order/status", new { order_id = orderId, status }));

@@ -4,9 +4,9 @@ using Atlas.Grains.Markets;
 namespace Atlas.Grains.Rides.Events;
 
 /// <summary>
-/// One event of a ride as published to the event stream, with the ride's summary after it, so a consumer can keep a
-/// read model without calling the ride. <see cref="Sequence"/> numbers a ride's events from 1: consumers drop
-/// duplicates by (ride, sequence), since delivery is at least once.
+/// One event of a ride as published to its stream (<see cref="Streams.AtlasStreams.RideStream"/>), with the ride's
+/// summary after it, so a consumer can keep a read model without calling the ride. <see cref="Sequence"/> numbers a
+/// ride's events from 1: consumers drop duplicates by (ride, sequence), since delivery is at least once.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("atlas.RideEventMessage")]
 public sealed record RideEventMessage(
@@ -30,46 +30,7 @@ public sealed record RideEventMessage(
     [property: Id(18)] PaymentMethod PaymentMethod = PaymentMethod.Wallet,
     [property: Id(19)] int SurgeBasisPoints = SurgeMultiplier.None);
 
-/// <summary>Where rides publish their events (ride history, analytics). Implementations: none, in-memory, Redis Streams.</summary>
-public interface IRideEventSink
-{
-    /// <summary>Appends the events, in order; throws if they could not be appended (the ride retries).</summary>
-    Task PublishAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default);
-}
-
-/// <summary>Drops events: the default when no stream is configured.</summary>
-public sealed class NullRideEventSink : IRideEventSink
-{
-    public Task PublishAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default) => Task.CompletedTask;
-}
-
-/// <summary>Keeps published events in memory (tests).</summary>
-public sealed class InMemoryRideEventSink : IRideEventSink
-{
-    private readonly List<RideEventMessage> _events = [];
-
-    public IReadOnlyList<RideEventMessage> Events
-    {
-        get
-        {
-            lock (_events)
-            {
-                return _events.ToArray();
-            }
-        }
-    }
-
-    public Task PublishAsync(IReadOnlyList<RideEventMessage> events, CancellationToken cancellationToken = default)
-    {
-        lock (_events)
-        {
-            _events.AddRange(events);
-        }
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>A driver's position as kept in location history.</summary>
+/// <summary>A driver's accepted position as published to the driver's stream (<see cref="Streams.AtlasStreams.PositionStream"/>).</summary>
 [GenerateSerializer, Immutable, Alias("atlas.DriverLocationMessage")]
 public sealed record DriverLocationMessage([property: Id(0)] string DriverId, [property: Id(1)] GeoPoint Location, [property: Id(2)] DateTimeOffset At, [property: Id(3)] DriverStatusSnapshot Status);
 
@@ -81,21 +42,4 @@ public enum DriverStatusSnapshot
     Available,
     Offered,
     OnTrip,
-}
-
-/// <summary>
-/// Where drivers' accepted positions go for history. Appending never blocks a location update: implementations
-/// buffer and write in batches, and may drop under sustained overload (positions are re-sent every few seconds).
-/// </summary>
-public interface ILocationHistorySink
-{
-    void Append(DriverLocationMessage location);
-}
-
-/// <summary>Keeps no history: the default when no stream is configured.</summary>
-public sealed class NullLocationHistorySink : ILocationHistorySink
-{
-    public void Append(DriverLocationMessage location)
-    {
-    }
 }
