@@ -35,6 +35,9 @@ internal sealed class JwtBearerSetup(IOptions<AuthOptions> auth, TokenService to
         var external = !string.IsNullOrEmpty(settings.Authority);
         // Claims keep their JWT names (sub, role), as the API issues them and reads them.
         options.MapInboundClaims = false;
+        // The library's handler, remembering the tokens it found valid until they expire (see RememberingTokenHandler).
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(new RememberingTokenHandler(time) { MapInboundClaims = false });
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = settings.Issuer,

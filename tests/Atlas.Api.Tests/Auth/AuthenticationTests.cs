@@ -67,6 +67,30 @@ public sealed class AuthenticationTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task A_token_altered_after_its_genuine_self_was_accepted_is_still_a_401()
+    {
+        // Accepted tokens are remembered (RememberingTokenHandler): by their exact text, so a forgery is validated afresh.
+        var rider = api.Rider(Scenario.NewId("rider"));
+        await rider.GetOkAsync("/wallet");
+        var parts = rider.Token!.Split('.');
+        var forgedPayload = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+                System.Text.Encoding.UTF8.GetString(Base64UrlDecode(parts[1])).Replace("\"rider\"", "\"admin\"")))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var forged = new ApiClient(api.CreateClient(), $"{parts[0]}.{forgedPayload}.{parts[2]}");
+
+        using var response = await forged.GetAsync("/admin/rides/x");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("signature", problem.Str("detail"));
+    }
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(padded.PadRight(padded.Length + (4 - padded.Length % 4) % 4, '='));
+    }
+
+    [Fact]
     public async Task A_basic_authorization_header_is_a_401()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/wallet");
