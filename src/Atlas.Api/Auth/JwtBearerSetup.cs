@@ -128,7 +128,8 @@ internal sealed class JwtBearerSetup(IOptions<AuthOptions> auth, TokenService to
             return Task.CompletedTask;
         }
         context.Principal = new CallerPrincipal(identity, new Caller(userId!, role));
-        if (context.HttpContext.Items[DashboardTokenFromQuery] is string token && role == Roles.Admin)
+        // Items only under the dashboard's path: touching them elsewhere would allocate them on every request.
+        if (role == Roles.Admin && OrleansDashboard.IsDashboardRequest(context.Request) && context.HttpContext.Items[DashboardTokenFromQuery] is string token)
         {
             // Remembered for the dashboard's own requests only: HttpOnly, this path, same site, as long as the token lives.
             context.Response.Cookies.Append(OrleansDashboard.TokenCookie, token, new CookieOptions
