@@ -26,6 +26,7 @@ app.MapWalletApi();
 app.MapAdminApi();
 app.MapAtlasPositionStream();
 app.MapAtlasConsole();
+app.MapOrleansDashboardForAdmins();
 
 app.Run();
 

@@ -19,7 +19,7 @@ public static class AuthApi
         group.MapPost("/token", IssueToken)
             .WithName("IssueToken")
             .WithSummary("Issue a bearer token")
-            .WithDescription("Without Auth:SigningKey (development) any user and role get a token. With a key, the request must carry the role's client secret (Auth:ClientSecrets:{role}).")
+            .WithDescription("Without Auth:SigningKey and Auth:Authority (development) any user and role get a token. Otherwise the request must carry the role's client secret (Auth:ClientSecrets:{role}).")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return routes;
     }

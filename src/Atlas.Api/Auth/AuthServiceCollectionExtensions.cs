@@ -1,10 +1,10 @@
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Api.Auth;
 
-/// <summary>Registers bearer-token authentication, the role policies and the token service.</summary>
+/// <summary>Registers bearer-token authentication (ASP.NET Core's JwtBearer handler), the role policies and the token service.</summary>
 public static class AuthServiceCollectionExtensions
 {
     public static IServiceCollection AddApiAuthentication(this IServiceCollection services)
@@ -13,8 +13,8 @@ public static class AuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TokenService>();
-        services.AddAuthentication(JwtAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, JwtAuthenticationHandler>(JwtAuthenticationHandler.SchemeName, configureOptions: null);
+        services.AddAuthentication(JwtBearerSetup.SchemeName).AddJwtBearer();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddAuthorization(Policies.Add);
         services.AddHostedService<AuthStartupLog>();
         return services;
@@ -46,7 +46,7 @@ internal sealed partial class AuthStartupLog(TokenService tokens, ILogger<AuthSt
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(LogLevel.Warning,
-        "Auth:SigningKey is not configured: DEVELOPMENT MODE. Tokens are signed with a random key made for this process, and " +
+        "Neither Auth:SigningKey nor Auth:Authority is configured: DEVELOPMENT MODE. Tokens are signed with a random key made for this process, and " +
         "POST /auth/token issues a token to ANYONE for ANY user id and role, admin included. Set Auth:SigningKey and " +
         "Auth:ClientSecrets before exposing this API.")]
     private partial void LogDevelopmentMode();

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -8,41 +6,37 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Atlas.Api.Auth;
 
-/// <summary>Issues and validates the API's HMAC-SHA256 JWTs (claims <c>sub</c> and <c>role</c>).</summary>
+/// <summary>
+/// Issues the API's HMAC-SHA256 JWTs (claims <c>sub</c> and <see cref="AuthOptions.RoleClaim"/>) and holds their key, which the JwtBearer
+/// handler validates them with (<see cref="JwtBearerSetup"/>).
+/// </summary>
 public sealed class TokenService
 {
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
-    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly SigningCredentials _credentials;
-    private readonly TokenValidationParameters _validation;
-
-    // Validating a JWT (decode, parse, HMAC, claims) costs far more than the request it guards, and an app sends the
-    // same token for an hour: each token is validated once and its principal reused until the token expires.
-    private readonly ConcurrentDictionary<string, ValidatedToken> _validated = new(StringComparer.Ordinal);
-    private const int MaxCachedTokens = 100_000;
 
     public TokenService(IOptions<AuthOptions> options, TimeProvider time)
     {
         _options = options.Value;
         _time = time;
-        // Development mode: a key nobody else knows, so tokens die with the process.
-        var key = new SymmetricSecurityKey(_options.IsDevelopmentMode ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(_options.SigningKey!));
-        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
-        _validation = new TokenValidationParameters
+        // No configured key: one nobody else knows, so tokens die with the process.
+        SigningKey = new SymmetricSecurityKey(string.IsNullOrEmpty(_options.SigningKey)
+            ? RandomNumberGenerator.GetBytes(32)
+            : Encoding.UTF8.GetBytes(_options.SigningKey))
         {
-            ValidIssuer = _options.Issuer,
-            ValidAudience = _options.Audience,
-            IssuerSigningKey = key,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            ClockSkew = _options.ClockSkew,
-            RequireExpirationTime = true,
-            RequireSignedTokens = true,
-            NameClaimType = Caller.UserIdClaim,
-            RoleClaimType = Caller.RoleClaim,
-            LifetimeValidator = ValidateLifetime,
+            // Named, so that a token naming another key (an identity provider's) is told apart by its kid.
+            KeyId = KeyId,
         };
+        _credentials = new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256);
     }
+
+    /// <summary>The <c>kid</c> of the API's own signing key.</summary>
+    public const string KeyId = "atlas";
+
+    /// <summary>The key tokens are signed with: <see cref="AuthOptions.SigningKey"/>, or a random one per process.</summary>
+    public SecurityKey SigningKey { get; }
 
     public bool IsDevelopmentMode => _options.IsDevelopmentMode;
 
@@ -58,80 +52,12 @@ public sealed class TokenService
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
-            Claims = new Dictionary<string, object> { [Caller.UserIdClaim] = userId, [Caller.RoleClaim] = role },
+            Claims = new Dictionary<string, object> { [Caller.UserIdClaim] = userId, [_options.RoleClaim] = role },
             SigningCredentials = _credentials,
         });
         return new IssuedToken(token, expires);
     }
-
-    /// <summary>The caller a token stands for, or why it is refused.</summary>
-    public ValueTask<TokenCheck> ValidateAsync(string token)
-    {
-        if (_validated.TryGetValue(token, out var known))
-        {
-            if (_time.GetUtcNow().UtcDateTime <= known.Expires + _options.ClockSkew)
-            {
-                return ValueTask.FromResult(new TokenCheck(known.Principal, null));
-            }
-            _validated.TryRemove(token, out _);
-        }
-        return new ValueTask<TokenCheck>(ValidateAndRememberAsync(token));
-    }
-
-    private async Task<TokenCheck> ValidateAndRememberAsync(string token)
-    {
-        var check = await ValidateUncachedAsync(token);
-        if (check.Principal is { } principal && check.Expires is { } expires)
-        {
-            if (_validated.Count >= MaxCachedTokens)
-            {
-                _validated.Clear(); // crude but bounded: the next requests validate again
-            }
-            _validated[token] = new ValidatedToken(principal, expires);
-        }
-        return check;
-    }
-
-    private async Task<TokenCheck> ValidateUncachedAsync(string token)
-    {
-        var result = await _handler.ValidateTokenAsync(token, _validation);
-        if (!result.IsValid)
-        {
-            return new TokenCheck(null, Describe(result.Exception));
-        }
-        var identity = result.ClaimsIdentity;
-        var caller = Caller.TryFrom(new ClaimsPrincipal(identity));
-        if (caller is null || !Roles.IsKnown(caller.Role) || !Validation.RequestErrors.IsValidId(caller.UserId))
-        {
-            return new TokenCheck(null, "The token does not name a valid user and role.");
-        }
-        return new TokenCheck(new CallerPrincipal(identity, caller), null, result.SecurityToken.ValidTo);
-    }
-
-    /// <summary>Checks with the injected clock (tests move it); the handler's own check would use the system clock.</summary>
-    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        var now = _time.GetUtcNow().UtcDateTime;
-        return expires is { } end && now <= end + parameters.ClockSkew && (notBefore is not { } start || now >= start - parameters.ClockSkew);
-    }
-
-    private static string Describe(Exception? exception) => exception switch
-    {
-        SecurityTokenExpiredException => "The token has expired.",
-        SecurityTokenInvalidLifetimeException => "The token has expired or is not valid yet.",
-        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
-        SecurityTokenInvalidIssuerException => "The token was issued by someone else.",
-        SecurityTokenInvalidAudienceException => "The token is meant for another audience.",
-        SecurityTokenInvalidAlgorithmException => "The token is signed with an algorithm that is not accepted.",
-        _ => "The token is not a valid JWT.",
-    };
 }
 
 /// <summary>A token and its expiry.</summary>
 public sealed record IssuedToken(string AccessToken, DateTimeOffset ExpiresAt);
-
-/// <summary>A validated principal (and when its token expires), or the reason a token was refused.</summary>
-public sealed record TokenCheck(ClaimsPrincipal? Principal, string? Failure, DateTime? Expires = null);
-
-/// <summary>A token validated before, kept with its principal until it expires.</summary>
-internal sealed record ValidatedToken(ClaimsPrincipal Principal, DateTime Expires);

@@ -14,7 +14,7 @@ public static class ApiPipeline
     /// <summary>Where the apps already call the API when nothing else is configured.</summary>
     public const string DefaultUrl = "http://0.0.0.0:8085";
 
-    /// <summary>JSON conventions, problem details, auth, rate limits, OpenAPI, health and metrics.</summary>
+    /// <summary>JSON conventions, problem details, auth, rate limits, OpenAPI, health, telemetry.</summary>
     public static WebApplicationBuilder AddAtlasApi(this WebApplicationBuilder builder)
     {
         // ASPNETCORE_URLS, --urls, ASPNETCORE_HTTP_PORTS or Kestrel:Endpoints win; a default in appsettings would not let them.
@@ -29,6 +29,7 @@ public static class ApiPipeline
         builder.Services.AddApiAuthentication();
         builder.Services.AddApiRateLimits();
         builder.Services.AddApiOperations();
+        builder.AddApiTelemetry();
         // Authentication pulls in data protection, which nothing here uses (no cookies): keep its keys out of the disk.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         // Stop taking requests, let those in flight finish, then stop the silo (its hosted service) gracefully.
@@ -37,23 +38,15 @@ public static class ApiPipeline
     }
 
     /// <summary>
-    /// Outermost first: metrics (so they see the final status), errors (so every failure becomes a problem),
-    /// docs (static, anonymous), routing, then authentication, authorization, rate limits, idempotency.
+    /// Outermost first: errors (so every failure becomes a problem), routing, then authentication, authorization, rate
+    /// limits, idempotency. HTTP metrics and spans come from ASP.NET Core's hosting layer, outside all of these, so they
+    /// see the status actually sent and the matched route template.
     /// </summary>
     public static WebApplication UseAtlasApi(this WebApplication app)
     {
-        app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        // Only /docs goes through the Swagger UI middleware (it matches paths with a regular expression).
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(options =>
-        {
-            options.RoutePrefix = "docs";
-            options.SwaggerEndpoint("/openapi/v1.json", "Atlas API v1");
-            options.DocumentTitle = "Atlas API";
-        }));
         app.UseRouting();
-        app.Use(HttpMetricsMiddleware.CaptureRoute);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -1,3 +1,4 @@
+using Atlas.Api.Admin;
 using Atlas.Grains.Hosting;
 using Atlas.Hosting.Clients;
 using Atlas.Hosting.Clustering;
@@ -6,6 +7,7 @@ using Atlas.Infrastructure;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Atlas.Infrastructure.Sqlite;
+using Orleans.Dashboard;
 
 namespace Atlas.Api.Hosting;
 
@@ -59,6 +61,7 @@ public static class PlatformComposition
             silo.UseLocalhostClustering(serviceId: plan.ClusterId, clusterId: plan.ClusterId);
             silo.AddAtlasEndpoints(configuration, plan.ClusterId, defaultGatewayPort: 0);
             silo.AddAtlasSilo(configuration);
+            silo.AddDashboard(o => configuration.GetSection(OrleansDashboard.SectionName).Bind(o));
             if (plan.Storage == PlatformStorage.Postgres)
             {
                 silo.UseAtlasPostgresStorage(plan.PostgresConnectionString!, plan.ClusterId);
@@ -86,7 +89,8 @@ public static class PlatformComposition
     {
         var redis = plan.RedisConnectionString ?? throw new AtlasConfigurationException(
             "Atlas:Mode=client needs ConnectionStrings:Redis, where the silos keep their membership table.");
-        builder.UseOrleansClient(client => client.UseAtlasRedisClustering(redis, plan.ClusterId).AddAtlasClient(builder.Configuration));
+        builder.UseOrleansClient(client => client.UseAtlasRedisClustering(redis, plan.ClusterId).AddAtlasClient(builder.Configuration)
+            .AddDashboard(o => builder.Configuration.GetSection(OrleansDashboard.SectionName).Bind(o)));
         // The grains run on the silos; their options (bound from this configuration) are read by the admin routes.
         builder.Services.AddAtlasGrains(builder.Configuration);
         // The silos project ride events into PostgreSQL: with its connection string, history and figures come from there.

@@ -8,7 +8,7 @@ namespace Atlas.Api.Operations;
 /// <summary>The OpenAPI document (<c>/openapi/v1.json</c>): the bearer scheme, required on every route not marked anonymous.</summary>
 internal static class OpenApiSetup
 {
-    private const string SchemeName = JwtAuthenticationHandler.SchemeName;
+    private const string SchemeName = JwtBearerSetup.SchemeName;
 
     public static IServiceCollection AddApiOpenApi(this IServiceCollection services) => services.AddOpenApi(options =>
     {

@@ -3,6 +3,7 @@ using Orleans;
 using Atlas.Api.Auth;
 using Atlas.Api.Errors;
 using Atlas.Api.Idempotency;
+using Atlas.Api.Operations;
 using Atlas.Api.RateLimiting;
 using Atlas.Api.Validation;
 using Atlas.Grains.Monetary;
@@ -29,7 +30,7 @@ public static class WalletApi
         group.MapPost("/topup", TopUp).WithIdempotency().WithName("TopUpWallet").WithSummary("Add money to the caller's wallet")
             .WithDescription("A reference (or else the Idempotency-Key) makes a retry return the first top-up; the same reference with another amount is a 409.")
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("", GetWallet).WithName("GetWallet").WithSummary("The caller's balances");
+        group.MapGet("", GetWallet).WithMetadata(new RouteLabel("/wallet")).WithName("GetWallet").WithSummary("The caller's balances");
         group.MapGet("/movements", GetMovements).WithName("GetWalletMovements").WithSummary("The caller's ledger movements, oldest first");
         return routes;
     }

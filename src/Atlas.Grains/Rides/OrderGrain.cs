@@ -214,6 +214,7 @@ public sealed partial class OrderGrain(
         var driver = GrainFactory.GetGrain<IDriverGrain>(driverId);
         if (!await TryClaimAsync(driverId, () => driver.TryClaim(offer)))
         {
+            DispatchMetrics.ClaimsRefused.Add(1);
             return false;
         }
 
@@ -230,6 +231,7 @@ public sealed partial class OrderGrain(
         }
         ArmOfferTimer(offer.ExpiresAt);
         LogOffered(RideId, driverId);
+        DispatchMetrics.Offers.Add(1);
         return true;
     }
 
@@ -407,6 +409,7 @@ public sealed partial class OrderGrain(
         await GrainFactory.GetGrain<IDriverGrain>(driverId).ReleaseOffer(RideId);
         Ride.Declined.Add(driverId);
         Ride.Offer = null;
+        DispatchMetrics.Declined.Add(1);
         Record("declined", RideActor.Driver, $"driver {driverId}");
         await DropCommissionReserveAsync();
         await DispatchNextAsync();
@@ -419,6 +422,7 @@ public sealed partial class OrderGrain(
         await TryReleaseAsync(GrainFactory.GetGrain<IDriverGrain>(offer.DriverId));
         Ride.Declined.Add(offer.DriverId);
         Ride.Offer = null;
+        DispatchMetrics.Expired.Add(1);
         Record("offer_expired", RideActor.System, $"driver {offer.DriverId} did not answer");
         await DropCommissionReserveAsync();
         await DispatchNextAsync();

@@ -205,8 +205,10 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
             {
                 case LedgerBatchResult.Applied applied:
                     _wallet = state.Snapshot;
+                    WalletMetrics.BatchSize.Record(toWrite.Count);
                     for (var i = 0; i < toWrite.Count; i++)
                     {
+                        WalletMetrics.Movements.Add(1, WalletMetrics.KindTag(toWrite[i].Operation.Kind));
                         toWrite[i].Operation.Answer.TrySetResult(applied.Movements[i]);
                     }
                     break;
@@ -250,6 +252,10 @@ public sealed class WalletGrain(ILedgerStore store, TimeProvider time, IOptions<
             try
             {
                 var recorded = await store.FindMovementAsync(WalletId, operation.Reference);
+                if (recorded is null && decision.Refusal is InsufficientFundsException)
+                {
+                    WalletMetrics.InsufficientFunds.Add(1);
+                }
                 Answer(operation, () => recorded is null
                     ? throw decision.Refusal!
                     : CheckReplay(recorded, operation.Kind, operation.Amount ?? recorded.Amount, operation.RelatedReference));

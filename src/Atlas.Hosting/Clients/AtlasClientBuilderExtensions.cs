@@ -14,11 +14,13 @@ public static class AtlasClientBuilderExtensions
     /// overridable from <paramref name="configuration"/>: <c>Atlas:Gateway</c> (<see cref="GatewayOptions"/>),
     /// <c>Atlas:Messaging</c> (<see cref="ClientMessagingOptions"/>), <c>Atlas:Connection</c> (<see cref="ConnectionOptions"/>);
     /// and calls that Orleans rejected before they ran (a silo stopping, a silo just crashed) tried again
-    /// (<see cref="RejectedCallRetryFilter"/>, <c>Atlas:RejectedCallRetry</c>).
+    /// (<see cref="RejectedCallRetryFilter"/>, <c>Atlas:RejectedCallRetry</c>). The caller's span travels with its grain
+    /// calls (<c>AddActivityPropagation</c>, as on every silo), so a request is one trace across processes.
     /// </summary>
     public static IClientBuilder AddAtlasClient(this IClientBuilder client, IConfiguration? configuration = null)
     {
         ArgumentNullException.ThrowIfNull(client);
+        client.AddActivityPropagation();
         var services = client.Services;
         services.AddOptions<GatewayOptions>().Configure(AtlasClusterDefaults.Gateways);
         services.AddOptions<ClientMessagingOptions>().Configure(AtlasClusterDefaults.ClientMessaging);

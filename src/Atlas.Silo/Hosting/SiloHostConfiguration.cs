@@ -1,10 +1,12 @@
 using Atlas.Hosting.Clustering;
 using Atlas.Hosting.Silos;
+using Atlas.Hosting.Telemetry;
 using Atlas.Infrastructure.GeoIndex;
 using Atlas.Infrastructure.History;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
 
 namespace Atlas.Silo.Hosting;
 
@@ -31,11 +33,14 @@ public static class SiloHostConfiguration
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout =
             configuration.GetValue($"{SiloEndpointOptions.SectionName}:ShutdownTimeout", DefaultShutdownTimeout));
 
+        builder.AddAtlasTelemetry("atlas-silo");
         builder.UseOrleans(silo =>
         {
             silo.UseAtlasRedisClustering(settings.Redis, clusterId);
             silo.AddAtlasEndpoints(configuration, clusterId);
             silo.AddAtlasSilo(configuration);
+            // The dashboard's side in the cluster: the API (client mode) serves its page at /admin/orleans.
+            silo.AddDashboard(o => configuration.GetSection("Atlas:Dashboard").Bind(o));
             silo.UseAtlasPostgresStorage(settings.Postgres, clusterId);
             silo.Services.AddRedisGeoIndex(settings.Redis, o => o.KeyPrefix = $"atlas:{clusterId}:geo:");
             // Ride events and positions flow on the platform's stream provider (AddAtlasSilo: Redis Streams here, Event

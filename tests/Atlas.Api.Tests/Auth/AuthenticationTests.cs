@@ -45,7 +45,10 @@ public sealed class AuthenticationTests(ApiFactory api)
 
         var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("not a valid JWT", problem.Str("detail"));
-        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains("error=\"invalid_token\"", challenge.Parameter);
+        Assert.Contains("error_description=\"The token is not a valid JWT.\"", challenge.Parameter);
     }
 
     [Fact]
@@ -60,6 +63,31 @@ public sealed class AuthenticationTests(ApiFactory api)
 
         var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("signature", problem.Str("detail"));
+        Assert.Contains("signature", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task A_token_altered_after_its_genuine_self_was_accepted_is_still_a_401()
+    {
+        // Accepted tokens are remembered (RememberingTokenHandler): by their exact text, so a forgery is validated afresh.
+        var rider = api.Rider(Scenario.NewId("rider"));
+        await rider.GetOkAsync("/wallet");
+        var parts = rider.Token!.Split('.');
+        var forgedPayload = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+                System.Text.Encoding.UTF8.GetString(Base64UrlDecode(parts[1])).Replace("\"rider\"", "\"admin\"")))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var forged = new ApiClient(api.CreateClient(), $"{parts[0]}.{forgedPayload}.{parts[2]}");
+
+        using var response = await forged.GetAsync("/admin/rides/x");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("signature", problem.Str("detail"));
+    }
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(padded.PadRight(padded.Length + (4 - padded.Length % 4) % 4, '='));
     }
 
     [Fact]
@@ -108,7 +136,8 @@ public sealed class AuthenticationTests(ApiFactory api)
     [InlineData("/health/ready")]
     [InlineData("/version")]
     [InlineData("/openapi/v1.json")]
-    [InlineData("/docs/index.html")]
+    [InlineData("/docs/")]
+    [InlineData("/docs/scalar.js")]
     public async Task Health_version_and_docs_need_no_token(string path)
     {
         using var response = await api.Client().GetAsync(path);

@@ -65,6 +65,7 @@ public sealed class ConfiguredKeyTests(ConfiguredKeyFactory api) : IClassFixture
 
         var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("expired", problem.Str("detail"));
+        Assert.Contains("error_description=\"The token has expired.\"", response.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class FuzzTests(ApiFactory api, ITestOutputHelper output)
         ("GET", "/admin/wallets/platform"),
         ("GET", "/admin/wallets/user/{id}"),
         ("GET", "/metrics"),
+        ("GET", "/admin/orleans/{id}"),
         ("GET", "/health/ready"),
         ("GET", "/version"),
         ("GET", "/{id}/{id}"),

@@ -38,6 +38,8 @@ public class ApiFactory : WebApplicationFactory<Program>
         new("GeoIndex:FlushInterval", "00:00:00.050"),
         new("RateLimits:PerCaller:PermitLimit", "100000"),
         new("RateLimits:TokenIssuing:PermitLimit", "100000"),
+        // Every scrape renders afresh: a test reads /metrics right after the requests it counts.
+        new("Telemetry:Prometheus:ScrapeResponseCacheDurationMilliseconds", "0"),
         // Most tests exercise offers (accept, decline, time-outs) and wallet payments on economy rides; the built-in
         // default city assigns at once and takes cash on motorbike rides (MarketDefaultsTests runs those defaults).
         new("Markets:Cities:default:Dispatch", "offer"),

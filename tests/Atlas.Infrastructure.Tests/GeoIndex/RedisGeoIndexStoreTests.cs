@@ -5,6 +5,7 @@ using Atlas.Grains.Geo.Index;
 using Atlas.Grains.Hosting;
 using Atlas.Infrastructure.GeoIndex;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Atlas.Infrastructure.Tests.GeoIndex;
@@ -14,7 +15,7 @@ public sealed class RedisGeoIndexStoreTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly ManualTime _time = new(Start);
+    private readonly FakeTimeProvider _time = new(Start);
 
     private async Task<(RedisGeoIndexStore Store, IDatabase Db)> StoreAsync(TimeSpan? timeToLive = null, TimeProvider? time = null)
     {

@@ -19,16 +19,6 @@ public sealed class GeoIndexOutageCollection : ICollectionFixture<GeoIndexOutage
     public const string Name = "geo-index-redis-outage";
 }
 
-/// <summary>A clock that moves only when told to.</summary>
-internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
-
 internal static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after <paramref name="timeout"/> (default 20 s).</summary>

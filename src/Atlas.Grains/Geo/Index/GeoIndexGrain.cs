@@ -70,6 +70,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         if (_entries.Set(entry))
         {
             _pending[driverId] = entry;
+            GeoIndexMetrics.Updates.Add(1);
         }
         return Task.CompletedTask;
     }
@@ -79,6 +80,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         if (_entries.Remove(driverId))
         {
             _pending[driverId] = null;
+            GeoIndexMetrics.Updates.Add(1);
         }
         return Task.CompletedTask;
     }
@@ -121,6 +123,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
         try
         {
             var held = await store.WriteAsync(Shard, upserts, removals);
+            GeoIndexMetrics.BatchSize.Record(upserts.Count + removals.Count);
             if (_failedWrites > 0)
             {
                 LogWritesResumed(Shard, _failedWrites);
@@ -139,6 +142,7 @@ public sealed partial class GeoIndexGrain(IGeoIndexStore store, IOptions<GeoInde
             {
                 _pending.TryAdd(id, entry);
             }
+            GeoIndexMetrics.WriteFailures.Add(1);
             if (_failedWrites++ == 0)
             {
                 LogWriteFailed(exception, Shard, _writing.Count);
