@@ -30,9 +30,20 @@ public sealed class SimulatedDriver(CityContext city, string id, string token, I
 
     public GeoPosition Position => city.Grid.ToGeo(_route.Position);
 
-    /// <summary>Registers the driver by its first position (the city's default class, online), before the clock runs.</summary>
+    /// <summary>
+    /// Registers the driver before the clock runs: in the default city by its first position, as the existing apps do
+    /// (the city's default class, online); in a named city with its profile there, then online.
+    /// </summary>
     public async Task<bool> RegisterAsync(CancellationToken cancellationToken)
     {
+        if (city.CityParameter is { } cityName)
+        {
+            var profile = await city.Http.PutAsync("/driver/profile", token, new { name = id, vehicle_type = city.Market.VehicleClass, city = cityName }, cancellationToken);
+            if (!profile.Ok || !(await city.Http.PostAsync("/driver/online", token, null, cancellationToken)).Ok)
+            {
+                return false;
+            }
+        }
         var answer = await city.Http.PostAsync("/driver/location", token,
             new { user_id = id, latitude = Position.Lat, longitude = Position.Long, timestamp = DateTimeOffset.UtcNow }, cancellationToken);
         if (answer.Ok)
