@@ -46,13 +46,14 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
         var moreRiders = new RiderFactory(city, tokens, random.Next(), riders.Length, RiderId);
         log($"set up in {setUp.Elapsed.TotalSeconds:0.0} s: {drivers.Length} drivers online, {riders.Length} riders (more join if all have a ride open), positions over {(grpcChannel is null ? "HTTP" : "gRPC")}");
 
-        figures.Start();
+        var clockStarts = Task.Delay(options.Ramp, cancellationToken).ContinueWith(_ => figures.Start(), TaskScheduler.Default);
         using var stopDrivers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var windUpRiders = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var driving = drivers.Select(d => Task.Run(() => d.RunAsync(stopDrivers.Token), CancellationToken.None)).ToArray();
         using var progress = new ProgressReporter(figures, options, grpcChannel is null ? "http" : "grpc", log);
 
         var (rides, openRides) = await RequestRidesAsync(city, riders, moreRiders, random, windUpRiders.Token);
+        await clockStarts;
         var drained = Stopwatch.StartNew();
         while (Volatile.Read(ref openRides.Value) > 0 && drained.Elapsed < options.Drain && !cancellationToken.IsCancellationRequested)
         {
@@ -146,6 +147,11 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
             {
                 return null;
             }
+            if (grpc is not null)
+            {
+                // Opens the driver's position call before the clock runs, as an app does when it starts.
+                await positions.SendAsync(driver.Position, ct);
+            }
             if (options.Payment == SimulatedPayment.Cash)
             {
                 await driver.TopUpAsync(ct);
@@ -171,13 +177,14 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
         var open = new StrongBox();
         if (options.RidesPerSecond <= 0)
         {
-            await Task.Delay(options.Duration, windUp);
+            await Task.Delay(options.Ramp + options.Duration, windUp);
             return (rides, open);
         }
+        var requestFor = options.Ramp + options.Duration;
         var interval = TimeSpan.FromSeconds(1 / options.RidesPerSecond);
         var clock = Stopwatch.StartNew();
         var due = TimeSpan.Zero;
-        while (due < options.Duration && !windUp.IsCancellationRequested)
+        while (due < requestFor && !windUp.IsCancellationRequested)
         {
             var wait = due - clock.Elapsed;
             if (wait > TimeSpan.Zero)

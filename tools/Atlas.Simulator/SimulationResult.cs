@@ -37,6 +37,9 @@ public sealed class SimulationResult
     public required long Errors { get; init; }
     public required IReadOnlyList<string> ErrorSamples { get; init; }
 
+    /// <summary>Per route: requests, p50 and p99 (ms).</summary>
+    public required IReadOnlyDictionary<string, (int Requests, double P50Ms, double P99Ms)> Routes { get; init; }
+
     /// <summary>Errors while winding up (after the figures were taken): cancelling and finishing what was open.</summary>
     public long WindUpErrors { get; set; }
 
@@ -80,6 +83,7 @@ public sealed class SimulationResult
             Positions = f.Positions,
             Errors = f.Errors,
             ErrorSamples = [.. f.ErrorSamples],
+            Routes = f.ApiLatencyByRoute.ToDictionary(r => r.Key, r => r.Value.Percentiles(50, 99) is var p ? (r.Value.Count, p[0], p[1]) : default),
         };
     }
 
@@ -108,6 +112,7 @@ public sealed class SimulationResult
             ["p50_ms"] = Round(ApiP50Ms),
             ["p95_ms"] = Round(ApiP95Ms),
             ["p99_ms"] = Round(ApiP99Ms),
+            ["routes"] = RoutesJson(),
         },
         ["positions"] = Positions,
         ["positions_per_s"] = Round(PositionsPerSecond),
@@ -118,6 +123,14 @@ public sealed class SimulationResult
         ["error_samples"] = new JsonArray([.. ErrorSamples.Select(s => (JsonNode)JsonValue.Create(s))]),
         ["wind_up_errors"] = WindUpErrors,
     };
+
+    /// <summary>Each route's requests, p50 and p99, slowest p99 first.</summary>
+    public JsonObject RoutesJson() => new(Routes.OrderByDescending(r => r.Value.P99Ms).Select(r => KeyValuePair.Create(r.Key, (JsonNode?)new JsonObject
+    {
+        ["requests"] = r.Value.Requests,
+        ["p50_ms"] = Round(r.Value.P50Ms),
+        ["p99_ms"] = Round(r.Value.P99Ms),
+    })));
 
     private static JsonNode? Round(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, value < 10 ? 2 : 1)) : null;
 }

@@ -37,6 +37,12 @@ public sealed record SimulatorOptions
     /// <summary>How long riders keep requesting; open rides then get <see cref="Drain"/> to finish.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// How long the city runs before the clock starts (default none): riders request and drivers drive, but nothing is
+    /// counted, so that the measured window sees rides in every stage (the bench's steady state).
+    /// </summary>
+    public TimeSpan Ramp { get; init; } = TimeSpan.Zero;
+
     /// <summary>After <see cref="Duration"/>: how long rides in progress may take to finish before they are wound up.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(60);
 

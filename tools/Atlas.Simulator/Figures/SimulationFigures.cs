@@ -6,7 +6,7 @@ namespace Atlas.Simulator.Figures;
 /// <summary>What part of the run a request belongs to: only <see cref="Running"/> counts towards the figures.</summary>
 public enum RunPhase
 {
-    /// <summary>Tokens, registration, the first positions: before the clock runs.</summary>
+    /// <summary>Tokens, registration, the first positions, then the ramp-up (the city runs, unmeasured): before the clock runs.</summary>
     SettingUp,
     Running,
     /// <summary>Open rides cancelled or finished, drivers going offline: after the clock stopped.</summary>
@@ -27,6 +27,9 @@ public sealed class SimulationFigures
     public Samples TimeToMatch { get; } = new();
 
     public Samples ApiLatency { get; } = new();
+
+    /// <summary>The same latencies by route (<c>POST /customer/ride/request</c>), to see which one is slow.</summary>
+    public ConcurrentDictionary<string, Samples> ApiLatencyByRoute { get; } = new(StringComparer.Ordinal);
 
     public RunPhase Phase => _phase;
 
@@ -63,23 +66,23 @@ public sealed class SimulationFigures
     public long DriversOnline => Interlocked.Read(ref _driversOnline);
     public IReadOnlyCollection<string> ErrorSamples => _errorSamples;
 
-    public void RideRequested() => Interlocked.Increment(ref _ridesRequested);
-    public void RideNoDriver() => Interlocked.Increment(ref _ridesNoDriver);
-    public void RideFinished() => Interlocked.Increment(ref _ridesFinished);
-    public void RideCancelled() => Interlocked.Increment(ref _ridesCancelled);
+    public void RideRequested() => Count(ref _ridesRequested);
+    public void RideNoDriver() => Count(ref _ridesNoDriver);
+    public void RideFinished() => Count(ref _ridesFinished);
+    public void RideCancelled() => Count(ref _ridesCancelled);
     /// <summary>A request was due but every rider had a ride open.</summary>
-    public void RideSkipped() => Interlocked.Increment(ref _ridesSkipped);
-    public void OfferAccepted() => Interlocked.Increment(ref _offersAccepted);
-    public void OfferDeclined() => Interlocked.Increment(ref _offersDeclined);
+    public void RideSkipped() => Count(ref _ridesSkipped);
+    public void OfferAccepted() => Count(ref _offersAccepted);
+    public void OfferDeclined() => Count(ref _offersDeclined);
     /// <summary>An offer that was gone (expired or withdrawn) when the driver answered.</summary>
-    public void OfferLost() => Interlocked.Increment(ref _offersLost);
-    public void ToppedUp() => Interlocked.Increment(ref _topUps);
-    public void WentOffline() => Interlocked.Increment(ref _offlinePeriods);
+    public void OfferLost() => Count(ref _offersLost);
+    public void ToppedUp() => Count(ref _topUps);
+    public void WentOffline() => Count(ref _offlinePeriods);
     public void DriverOnline(int delta) => Interlocked.Add(ref _driversOnline, delta);
 
     public void RideMatched(TimeSpan afterRequest)
     {
-        Interlocked.Increment(ref _ridesMatched);
+        Count(ref _ridesMatched);
         if (_phase == RunPhase.Running)
         {
             TimeToMatch.Add(afterRequest.TotalMilliseconds);
@@ -94,12 +97,22 @@ public sealed class SimulationFigures
         }
     }
 
-    public void ApiAnswered(TimeSpan latency)
+    public void ApiAnswered(string route, TimeSpan latency)
     {
         if (_phase == RunPhase.Running)
         {
             Interlocked.Increment(ref _apiRequests);
             ApiLatency.Add(latency.TotalMilliseconds);
+            ApiLatencyByRoute.GetOrAdd(route, _ => new Samples()).Add(latency.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Events count from the clock's start (set-up and ramp-up excluded), wind-up included.</summary>
+    private void Count(ref long counter)
+    {
+        if (_phase != RunPhase.SettingUp)
+        {
+            Interlocked.Increment(ref counter);
         }
     }
 

@@ -103,7 +103,7 @@ public sealed class AtlasHttp : IDisposable
         {
             using var response = await _http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            _figures.ApiAnswered(Stopwatch.GetElapsedTime(started));
+            _figures.ApiAnswered($"{method} {Route(path)}", Stopwatch.GetElapsedTime(started));
             var status = (int)response.StatusCode;
             JsonNode? json = null;
             if (text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) ?? false))
@@ -140,6 +140,17 @@ public sealed class AtlasHttp : IDisposable
     public void Dispose() => _http.Dispose();
 
     private static string PathOnly(string path) => path.Split('?')[0];
+
+    /// <summary>The route a path belongs to: without its query, a ride id in the path replaced by <c>{id}</c>.</summary>
+    private static string Route(string path)
+    {
+        var segments = PathOnly(path).Split('/');
+        if (segments is ["", "customer", "order", _, "cancel"])
+        {
+            segments[3] = "{id}";
+        }
+        return string.Join('/', segments);
+    }
 
     internal static Exception Innermost(Exception e)
     {
