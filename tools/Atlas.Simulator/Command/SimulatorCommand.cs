@@ -49,5 +49,11 @@ public static class SimulatorCommand
             await errors.WriteLineAsync("interrupted");
             return Failed;
         }
+        catch (Exception e)
+        {
+            // Whatever else went wrong is still one line for the person at the terminal, not a stack trace.
+            await errors.WriteLineAsync($"the simulation stopped: {e.GetType().Name}: {e.Message}");
+            return Failed;
+        }
     }
 }

@@ -76,7 +76,8 @@ public sealed class SimulationFigures
     public void OfferDeclined() => Count(ref _offersDeclined);
     /// <summary>An offer that was gone (expired or withdrawn) when the driver answered.</summary>
     public void OfferLost() => Count(ref _offersLost);
-    public void ToppedUp() => Count(ref _topUps);
+    /// <summary>A wallet top-up, counted in every phase (drivers top up while they are set up).</summary>
+    public void ToppedUp() => Interlocked.Increment(ref _topUps);
     public void WentOffline() => Count(ref _offlinePeriods);
     public void DriverOnline(int delta) => Interlocked.Add(ref _driversOnline, delta);
 
