@@ -88,9 +88,10 @@ public static class ExceptionProblems
         ArgumentException e => new ApiProblem(StatusCodes.Status400BadRequest, "invalid-argument", "Invalid argument", e.Message),
 
         // What a retry may cure: no silo (stopped, dead, unreachable, overloaded), a response timeout (Orleans throws
-        // TimeoutException after SiloMessagingOptions.ResponseTimeout), a write that lost an ETag race, a store down.
+        // TimeoutException after SiloMessagingOptions.ResponseTimeout), work a stopping silo cancelled, a write that
+        // lost an ETag race, a store down. (A request its client aborted also ends here; nobody reads that answer.)
         SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or LimitExceededException
-            or ConnectionFailedException or TimeoutException or InconsistentStateException
+            or ConnectionFailedException or TimeoutException or OperationCanceledException or InconsistentStateException
             or StorageUnavailableException or LedgerUnavailableException or GeoIndexStoreUnavailableException
             or RideHistoryUnavailableException or StreamUnavailableException
             // Orleans' ADO.NET providers (grain state and reminders on PostgreSQL) let the driver's exception through:

@@ -36,6 +36,9 @@ public sealed partial class DriverGrain(
     private IGrainTimer? _checkpointTimer;
     private List<DriverLocationMessage>? _positionsWaiting;
     private bool _publishingPositions;
+    private DateTimeOffset _lastPositionPublished;
+    private DriverLocationMessage? _nextPosition;
+    private IGrainTimer? _nextPositionTimer;
 
     private DriverState Driver => state.State;
 
@@ -59,6 +62,21 @@ public sealed partial class DriverGrain(
         if (_tripDirty)
         {
             await state.WriteStateAsync(cancellationToken);
+        }
+        if (_nextPosition is { } last)
+        {
+            // The position held back for its interval would otherwise be lost with the activation.
+            _nextPosition = null;
+            try
+            {
+                await PositionStream().OnNextAsync(last);
+                StreamMetrics.PositionsPublished.Add(1);
+            }
+            catch (Exception exception)
+            {
+                StreamMetrics.PositionsDropped.Add(1, new KeyValuePair<string, object?>("reason", "failed"));
+                LogPositionDropped(DriverId, exception);
+            }
         }
     }
 
@@ -132,7 +150,7 @@ public sealed partial class DriverGrain(
         }
         Driver.Location = location;
         Driver.LocationAt = timestamp;
-        PublishPosition(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
+        SamplePosition(new DriverLocationMessage(DriverId, location, timestamp, (DriverStatusSnapshot)Driver.Status));
         if (Driver.Trip is { } trip && trip.RideId == Driver.RideId)
         {
             var step = trip.LastPosition is { } previous ? GeoMath.DistanceMeters(previous, location) : 0;
@@ -401,6 +419,47 @@ public sealed partial class DriverGrain(
     private DriverSnapshot Snapshot() => new(DriverId, Driver.Name, Driver.VehicleClass ?? "", Driver.City, Driver.Status, Driver.Location,
         Driver.LocationAt, IsFresh(), Driver.RideId, Driver.Status == DriverStatus.Offered ? Driver.Offer?.ExpiresAt : null);
 
+    /// <summary>
+    /// Publishes at most one position per <see cref="DriverOptions.PositionHistoryInterval"/>; a position inside an
+    /// interval that had one waits (replaced by any newer one) and is published when the interval ends.
+    /// </summary>
+    private void SamplePosition(DriverLocationMessage position)
+    {
+        var interval = _options.PositionHistoryInterval;
+        var wait = _lastPositionPublished + interval - time.GetUtcNow();
+        if (interval <= TimeSpan.Zero || (wait <= TimeSpan.Zero && _nextPosition is null))
+        {
+            _lastPositionPublished = time.GetUtcNow();
+            PublishPosition(position);
+            return;
+        }
+        _nextPosition = position;
+        if (_nextPositionTimer is null)
+        {
+            _nextPositionTimer = this.RegisterGrainTimer(static grain =>
+            {
+                grain.PublishNextPosition();
+                return Task.CompletedTask;
+            }, this, new GrainTimerCreationOptions(Max(wait, TimeSpan.Zero), Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+        else if (wait > TimeSpan.Zero)
+        {
+            _nextPositionTimer.Change(wait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void PublishNextPosition()
+    {
+        if (_nextPosition is { } position)
+        {
+            _nextPosition = null;
+            _lastPositionPublished = time.GetUtcNow();
+            PublishPosition(position);
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     /// <summary>Positions kept while a publish is in flight; beyond this they are dropped (and counted).</summary>
     private const int MaxPositionsWaiting = 64;
 
@@ -429,6 +488,9 @@ public sealed partial class DriverGrain(
         _ = PublishPositionsAsync([position]);
     }
 
+    private Orleans.Streams.IAsyncStream<DriverLocationMessage> PositionStream() =>
+        this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<DriverLocationMessage>(AtlasStreams.PositionStream(DriverId));
+
     /// <summary>Runs on the grain's scheduler (continuations of a grain turn), so the fields need no lock.</summary>
     private async Task PublishPositionsAsync(List<DriverLocationMessage> positions)
     {
@@ -438,8 +500,7 @@ public sealed partial class DriverGrain(
             {
                 try
                 {
-                    await this.GetStreamProvider(AtlasStreams.ProviderName).GetStream<DriverLocationMessage>(AtlasStreams.PositionStream(DriverId))
-                        .OnNextBatchAsync(positions);
+                    await PositionStream().OnNextBatchAsync(positions);
                     StreamMetrics.PositionsPublished.Add(positions.Count);
                 }
                 catch (Exception exception)

@@ -16,4 +16,13 @@ public sealed class DriverOptions
 
     /// <summary>An offer not resolved this long after it expired is released by the driver itself (default 30 s).</summary>
     public TimeSpan StaleOfferGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// At most one position per driver per this interval goes to the driver's position stream (location history, the
+    /// console's live map); the newest position of an interval that had one already follows at its end, so the last
+    /// position always arrives, at most this late (default 1 s; zero publishes every position). Drivers' apps send a
+    /// position every few seconds; a burst faster than this would cost a stream message each for history nobody reads
+    /// at that resolution (the index and the ride still get every position).
+    /// </summary>
+    public TimeSpan PositionHistoryInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

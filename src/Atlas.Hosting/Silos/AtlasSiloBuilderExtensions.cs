@@ -80,7 +80,7 @@ public static class AtlasSiloBuilderExtensions
     }
 
     /// <summary>
-    /// The silo's ports and addresses from <c>Atlas:Silo</c> (<see cref="SiloEndpointOptions"/>), and its cluster id (also
+    /// The silo's name, ports and addresses from <c>Atlas:Silo</c> (<see cref="SiloEndpointOptions"/>), and its cluster id (also
     /// the service id: one deployment per cluster id). <paramref name="defaultGatewayPort"/> applies when the
     /// configuration sets none.
     /// </summary>
@@ -89,6 +89,7 @@ public static class AtlasSiloBuilderExtensions
         var endpoints = new SiloEndpointOptions { GatewayPort = defaultGatewayPort };
         configuration.GetSection(SiloEndpointOptions.SectionName).Bind(endpoints);
         silo.Configure<EndpointOptions>(endpoints.ApplyTo);
+        silo.Configure<SiloOptions>(o => o.SiloName = endpoints.SiloName);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = clusterId;

@@ -22,6 +22,15 @@ public sealed class SiloEndpointOptions
     /// <summary>The address the silo listens on (default <c>0.0.0.0</c>, every interface).</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
 
+    /// <summary>
+    /// The silo's name in membership, logs and the dashboard (default <c>&lt;AdvertisedHost&gt;-&lt;Port&gt;</c>, which
+    /// tells an operator which process it is; Orleans' own default is a random <c>Silo_xxxxx</c>).
+    /// </summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The name the silo gets: <see cref="Name"/>, or its advertised host and port.</summary>
+    public string SiloName => string.IsNullOrWhiteSpace(Name) ? $"{AdvertisedHost}-{Port}" : Name.Trim();
+
     /// <summary>Sets Orleans' <see cref="EndpointOptions"/> from these, resolving host names; a bad address fails start-up naming the setting.</summary>
     public void ApplyTo(EndpointOptions endpoints)
     {

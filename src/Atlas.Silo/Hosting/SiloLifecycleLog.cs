@@ -17,7 +17,7 @@ internal sealed partial class SiloLifecycleLog(
 {
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        LogActive(silo.SiloAddress, silo.ClusterId, silo.GatewayAddress?.Endpoint.Port ?? 0);
+        LogActive(silo.SiloAddress, silo.ClusterId, silo.GatewayAddress?.Endpoint.Port ?? 0, silo.Name);
         lifetime.ApplicationStopping.Register(() => LogStopping(silo.SiloAddress));
         lifetime.ApplicationStopped.Register(() => LogStopped(silo.SiloAddress));
         return base.StartAsync(cancellationToken);
@@ -42,8 +42,8 @@ internal sealed partial class SiloLifecycleLog(
         }
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Silo {SiloAddress} of cluster {ClusterId} is active; clients connect on port {GatewayPort}")]
-    private partial void LogActive(SiloAddress siloAddress, string clusterId, int gatewayPort);
+    [LoggerMessage(1, LogLevel.Information, "Silo {SiloAddress} of cluster {ClusterId} is active; clients connect on port {GatewayPort}; its name is {SiloName}")]
+    private partial void LogActive(SiloAddress siloAddress, string clusterId, int gatewayPort, string siloName);
 
     [LoggerMessage(2, LogLevel.Information, "Membership: silo {Member} is {Status} (view {Version})")]
     private partial void LogMemberChanged(SiloAddress member, SiloStatus status, long version);

@@ -38,6 +38,9 @@ public sealed class ExceptionProblemsTests
         { new GatewayTooBusyException(), 503, "unavailable" },
         { new TimeoutException("Response did not arrive on time in 00:00:30"), 503, "unavailable" },
         { new StorageUnavailableException("down"), 503, "unavailable" },
+        // A silo shutting down (or killed under a gateway) cancels what it was doing for the request.
+        { new TaskCanceledException("A task was canceled."), 503, "unavailable" },
+        { new OperationCanceledException(), 503, "unavailable" },
         { new InconsistentStateException("raced"), 503, "unavailable" },
         // Orleans wraps what a storage provider throws: the cause decides.
         { new OrleansException("Error from storage provider during WriteStateAsync", new StorageUnavailableException("down")), 503, "unavailable" },

@@ -4,6 +4,7 @@ using Atlas.Grains.Geo;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Wallets;
 using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
 using Orleans.Storage;
 using static Atlas.Grains.Tests.RideScenario;
 
@@ -203,12 +204,13 @@ public sealed class RideWorkload(IGrainFactory grains, int riders, int drivers, 
     }
 
     /// <summary>
-    /// What a silo's death causes until it is detected: calls to or through it rejected, lost (timed out), or refused by
+    /// What a silo's death causes until it is detected: calls to or through it rejected, sent to its gateway while the
+    /// client still lists it (connection failed), lost (timed out), or refused by
     /// an activation that is no longer the writer of its state; and Orleans' in-memory reminder table, on the dying silo
     /// that owned a reminder's range, refusing to register or remove it.
     /// </summary>
     private static bool IsTransient(Exception exception) =>
-        exception is OrleansMessageRejectionException or InconsistentStateException or TimeoutException
+        exception is OrleansMessageRejectionException or ConnectionFailedException or InconsistentStateException or TimeoutException
             or InvalidOperationException { Message: "The reminder service is not currently available." };
 
     private static async Task Retry(Func<Task> call) => await Retry(async () =>

@@ -40,6 +40,14 @@ internal sealed class HistoryQueries(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    public async Task<(double Latitude, double Longitude)?> NewestLocationAsync(string driverId)
+    {
+        await using var command = dataSource.CreateCommand("select lat, lon from driver_locations where driver_id = $1 order by at desc limit 1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = driverId });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetDouble(0), reader.GetDouble(1)) : null;
+    }
+
     /// <summary>Whether every ride of <paramref name="expected"/> is projected up to its last event.</summary>
     public async Task<bool> CaughtUpAsync(IReadOnlyDictionary<string, int> expected)
     {

@@ -86,16 +86,22 @@ public sealed class RideHistoryClusterTests(PostgresDataSourceFixture database, 
     }
 
     [Fact]
-    public async Task The_positions_drivers_report_reach_driver_locations()
+    public async Task A_burst_of_positions_reaches_driver_locations_sampled_once_a_second_ending_with_the_newest()
     {
         var at = RideCluster.SomewhereNew();
         var driverId = await _rides.OnlineDriverAsync(at);
+        var started = DateTimeOffset.UtcNow;
+        var last = at;
         for (var i = 1; i <= 20; i++)
         {
-            await _rides.Driver(driverId).UpdateLocation(RideCluster.Offset(at, 10 * i), DateTimeOffset.UtcNow);
+            last = RideCluster.Offset(at, 10 * i);
+            await _rides.Driver(driverId).UpdateLocation(last, DateTimeOffset.UtcNow);
         }
+        var elapsed = DateTimeOffset.UtcNow - started;
 
-        await Eventually.HoldsAsync(async () => await _history.LocationCountAsync([driverId]) == 21, "the driver's 21 positions projected",
-            describe: async () => $"{await _history.LocationCountAsync([driverId])}");
+        await Eventually.HoldsAsync(async () => await _history.NewestLocationAsync(driverId) == (last.Latitude, last.Longitude),
+            "the driver's newest position projected", describe: async () => $"{await _history.NewestLocationAsync(driverId)}");
+        // DriverOptions.PositionHistoryInterval (1 s): the position going online, then at most one per started second.
+        Assert.InRange(await _history.LocationCountAsync([driverId]), 2, 2 + (long)Math.Ceiling(elapsed.TotalSeconds));
     }
 }

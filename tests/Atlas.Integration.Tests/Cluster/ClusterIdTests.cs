@@ -24,6 +24,8 @@ public sealed class ClusterIdTests(SharedCluster shared)
         // Its membership row is in its own cluster's table; this cluster's table still lists exactly its own silos.
         Assert.Equal([other.Port], await new MembershipTable(otherCluster).ActivePortsAsync());
         Assert.Equal(Cluster.Silos.Select(s => s.Port).Order(), await Cluster.Membership.ActivePortsAsync());
+        // Each row names its process by advertised host and port (Atlas:Silo:Name unset), not Orleans' random Silo_xxxxx.
+        Assert.Equal($"127.0.0.1-{other.Port}", (await new MembershipTable(otherCluster).ActiveNamesAsync())[other.Port]);
         // No grain of this cluster is placed on it, and this cluster still serves.
         var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Cluster.Grains.GetGrain<IProbeGrain>($"cluster-id-{Guid.NewGuid():N}").Ping(i)));
         Assert.All(answers, a => Assert.DoesNotContain(a.Silo, $":{other.Port}:"));

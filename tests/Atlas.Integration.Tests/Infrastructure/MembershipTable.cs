@@ -21,8 +21,7 @@ public sealed class MembershipTable(string clusterId)
         foreach (var row in rows.Where(r => r.Name != "Version"))
         {
             using var json = JsonDocument.Parse(row.Value.ToString());
-            var address = json.RootElement.GetProperty("SiloAddress").GetProperty("SiloAddress").GetString()!; // 127.0.0.1:port@generation
-            var port = int.Parse(address[(address.LastIndexOf(':') + 1)..address.IndexOf('@')], CultureInfo.InvariantCulture);
+            var port = PortOf(json);
             var status = (SiloStatus)json.RootElement.GetProperty("Status").GetInt32();
             // A restarted silo on the same port has a newer row; the live one wins.
             if (!statuses.TryGetValue(port, out var known) || known == SiloStatus.Dead)
@@ -31,6 +30,29 @@ public sealed class MembershipTable(string clusterId)
             }
         }
         return statuses;
+    }
+
+    /// <summary>The name each live silo row carries (Orleans' <c>SiloName</c>), by silo port.</summary>
+    public async Task<IReadOnlyDictionary<int, string>> ActiveNamesAsync()
+    {
+        var redis = await TestRedisServer.SharedAsync();
+        var rows = await redis.GetDatabase().HashGetAllAsync($"{clusterId}/members/{clusterId}");
+        var names = new Dictionary<int, string>();
+        foreach (var row in rows.Where(r => r.Name != "Version"))
+        {
+            using var json = JsonDocument.Parse(row.Value.ToString());
+            if ((SiloStatus)json.RootElement.GetProperty("Status").GetInt32() == SiloStatus.Active)
+            {
+                names[PortOf(json)] = json.RootElement.GetProperty("SiloName").GetString()!;
+            }
+        }
+        return names;
+    }
+
+    private static int PortOf(JsonDocument row)
+    {
+        var address = row.RootElement.GetProperty("SiloAddress").GetProperty("SiloAddress").GetString()!; // 127.0.0.1:port@generation
+        return int.Parse(address[(address.LastIndexOf(':') + 1)..address.IndexOf('@')], CultureInfo.InvariantCulture);
     }
 
     /// <summary>The status the table records for <paramref name="silo"/> (<see cref="SiloStatus.None"/> without a row).</summary>
