@@ -37,13 +37,13 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
 
         using var grpcChannel = options.Positions == PositionTransport.Grpc ? await OpenGrpcAsync(tokens, cancellationToken) : null;
         var setUp = Stopwatch.StartNew();
-        var drivers = await CreateDriversAsync(city, tokens, grpcChannel, random, cancellationToken);
+        var drivers = await CreateDriversAsync(city, tokens, grpcChannel, cancellationToken);
         var riders = await ForEachAsync(Enumerable.Range(0, options.Riders), async (i, ct) =>
         {
             var riderId = RiderId(i);
-            return new SimulatedRider(city, riderId, await tokens.ForAsync(riderId, Roles.Rider, ct), new Random(random.Next()));
+            return new SimulatedRider(city, riderId, await tokens.ForAsync(riderId, Roles.Rider, ct), RandomFor("rider", i));
         }, cancellationToken);
-        var moreRiders = new RiderFactory(city, tokens, random.Next(), riders.Length, RiderId);
+        var moreRiders = new RiderFactory(city, tokens, riders.Length, RiderId, i => RandomFor("rider", i));
         log($"set up in {setUp.Elapsed.TotalSeconds:0.0} s: {drivers.Length} drivers online, {riders.Length} riders (more join if all have a ride open), positions over {(grpcChannel is null ? "HTTP" : "gRPC")}");
 
         var clockStarts = Task.Delay(options.Ramp, cancellationToken).ContinueWith(_ => figures.Start(), TaskScheduler.Default);
@@ -133,7 +133,7 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
         }
     }
 
-    private async Task<SimulatedDriver[]> CreateDriversAsync(CityContext city, TokenSource tokens, GrpcChannel? grpc, Random random, CancellationToken cancellationToken)
+    private async Task<SimulatedDriver[]> CreateDriversAsync(CityContext city, TokenSource tokens, GrpcChannel? grpc, CancellationToken cancellationToken)
     {
         var drivers = await ForEachAsync(Enumerable.Range(0, options.Drivers), async (i, ct) =>
         {
@@ -142,7 +142,7 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
             IPositionSender positions = grpc is null
                 ? new HttpPositionSender(city.Http, city.Figures, driverId, token)
                 : new GrpcPositionSender(grpc, city.Figures, token);
-            var driver = new SimulatedDriver(city, driverId, token, positions, new Random(random.Next()));
+            var driver = new SimulatedDriver(city, driverId, token, positions, RandomFor("driver", i));
             if (!await driver.RegisterAsync(ct))
             {
                 return null;
@@ -234,10 +234,13 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
 
     private string RiderId(int index) => $"{options.RunId}-rider-{index}";
 
+    /// <summary>Each agent's own draws (a <see cref="Random"/> is not safe to share between threads), reproducible from the seed.</summary>
+    private Random RandomFor(string kind, int index) => new(unchecked(options.Seed * 31 + index * 7919 + (kind == "driver" ? 0 : 104_729)));
+
     private string DriverId(int index) => $"{options.RunId}-driver-{index}";
 
     /// <summary>Riders who join during the run; null if the platform gave no token (counted as an error).</summary>
-    private sealed class RiderFactory(CityContext city, TokenSource tokens, int seed, int firstIndex, Func<int, string> idOf)
+    private sealed class RiderFactory(CityContext city, TokenSource tokens, int firstIndex, Func<int, string> idOf, Func<int, Random> randomOf)
     {
         private int _next = firstIndex - 1;
 
@@ -245,11 +248,12 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
 
         public async Task<SimulatedRider?> NewAsync(CancellationToken cancellationToken)
         {
-            var riderId = idOf(Interlocked.Increment(ref _next));
+            var index = Interlocked.Increment(ref _next);
+            var riderId = idOf(index);
             try
             {
                 var token = await tokens.ForAsync(riderId, Roles.Rider, cancellationToken);
-                return new SimulatedRider(city, riderId, token, new Random(seed ^ riderId.GetHashCode(StringComparison.Ordinal)));
+                return new SimulatedRider(city, riderId, token, randomOf(index));
             }
             catch (SimulationSetupException e)
             {
