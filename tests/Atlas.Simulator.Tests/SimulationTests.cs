@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Atlas.Api.Auth;
 using Atlas.Simulator.Command;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Atlas.Simulator.Tests;
@@ -62,5 +66,31 @@ public sealed class SimulationTests(PlatformOnKestrel platform, ITestOutputHelpe
         Assert.True(result.OffersDeclined > 0, "drivers accepting 60 % of offers decline some");
         Assert.True(result.TopUps > 0, "riders paying by wallet top it up");
         Assert.True(result.PositionsPerSecond > 12 * 0.5, $"{result.PositionsPerSecond:0.0} positions/s");
+    }
+
+    [Fact]
+    public async Task A_run_cut_short_leaves_no_ride_open_every_ride_cancelled_or_finished()
+    {
+        // No drain: the clock stops with rides in every stage.
+        var options = SmallCity() with { Drain = TimeSpan.Zero, SpeedKmh = 600, RunId = "sim-cut-" + Guid.NewGuid().ToString("N")[..6] };
+        var result = await new CitySimulation(options, output.WriteLine).RunAsync();
+        output.WriteLine(result.ToJson().ToJsonString());
+
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(0, result.WindUpErrors);
+        Assert.True(result.WoundUp.Cancelled + result.WoundUp.Finished > 0, "rides were open when the clock stopped");
+        // Every ride requested ended one way or another: driven to the end, cancelled by its rider, or no driver.
+        Assert.Equal(result.RidesRequested,
+            result.RidesFinished + result.WoundUp.Finished + result.RidesCancelled + result.WoundUp.Cancelled + result.RidesNoDriver);
+        // And the platform agrees: no simulated driver is on a ride any more.
+        var tokens = platform.Services.GetRequiredService<TokenService>();
+        using var http = new HttpClient { BaseAddress = platform.Url };
+        for (var i = 0; i < options.Drivers; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/driver/order");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue($"{options.RunId}-driver-{i}", Roles.Driver).AccessToken);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
     }
 }

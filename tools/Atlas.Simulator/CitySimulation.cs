@@ -46,7 +46,14 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
         var moreRiders = new RiderFactory(city, tokens, riders.Length, RiderId, i => RandomFor("rider", i));
         log($"set up in {setUp.Elapsed.TotalSeconds:0.0} s: {drivers.Length} drivers online, {riders.Length} riders (more join if all have a ride open), positions over {(grpcChannel is null ? "HTTP" : "gRPC")}");
 
-        var clockStarts = Task.Delay(options.Ramp, cancellationToken).ContinueWith(_ => figures.Start(), TaskScheduler.Default);
+        // Without a ramp the clock starts before the first request, so that every ride requested is counted.
+        var clockStarts = options.Ramp <= TimeSpan.Zero
+            ? Task.CompletedTask
+            : Task.Delay(options.Ramp, cancellationToken).ContinueWith(_ => figures.Start(), TaskScheduler.Default);
+        if (options.Ramp <= TimeSpan.Zero)
+        {
+            figures.Start();
+        }
         using var stopDrivers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var windUpRiders = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var driving = drivers.Select(d => Task.Run(() => d.RunAsync(stopDrivers.Token), CancellationToken.None)).ToArray();
@@ -69,6 +76,8 @@ public sealed class CitySimulation(SimulatorOptions options, Action<string> log)
         await stopDrivers.CancelAsync();
         await Task.WhenAll(driving);
         summary.WindUpErrors = figures.WindUpErrors;
+        summary.WoundUp = (figures.RidesCancelled - summary.RidesCancelled, figures.RidesFinished - summary.RidesFinished);
+        summary.WindUpErrorSamples = [.. figures.WindUpErrorSamples];
         return summary;
     }
 

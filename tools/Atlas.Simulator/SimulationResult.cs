@@ -43,6 +43,11 @@ public sealed class SimulationResult
     /// <summary>Errors while winding up (after the figures were taken): cancelling and finishing what was open.</summary>
     public long WindUpErrors { get; set; }
 
+    public IReadOnlyList<string> WindUpErrorSamples { get; set; } = [];
+
+    /// <summary>Rides still open when the clock stopped: cancelled by their riders, or finished early by their drivers.</summary>
+    public (long Cancelled, long Finished) WoundUp { get; set; }
+
     public double PositionsPerSecond => Positions / Math.Max(Measured.TotalSeconds, 0.001);
 
     public double ApiRequestsPerSecond => ApiRequests / Math.Max(Measured.TotalSeconds, 0.001);
@@ -121,7 +126,9 @@ public sealed class SimulationResult
         ["driver_breaks"] = OfflinePeriods,
         ["errors"] = Errors,
         ["error_samples"] = new JsonArray([.. ErrorSamples.Select(s => (JsonNode)JsonValue.Create(s))]),
+        ["wound_up"] = new JsonObject { ["cancelled"] = WoundUp.Cancelled, ["finished"] = WoundUp.Finished },
         ["wind_up_errors"] = WindUpErrors,
+        ["wind_up_error_samples"] = new JsonArray([.. WindUpErrorSamples.Select(s => (JsonNode)JsonValue.Create(s))]),
     };
 
     /// <summary>Each route's requests, p50 and p99, slowest p99 first.</summary>

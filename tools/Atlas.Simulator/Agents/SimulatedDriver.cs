@@ -296,7 +296,10 @@ public sealed class SimulatedDriver(CityContext city, string id, string token, I
         {
             if (_rideId is not null && _stage == Stage.ToDropoff)
             {
-                await city.Http.PutAsync("/driver/order/status", token, new { order_id = _rideId, status = "FINISHED" }, limit.Token, 409);
+                if ((await city.Http.PutAsync("/driver/order/status", token, new { order_id = _rideId, status = "FINISHED" }, limit.Token, 409)).Ok)
+                {
+                    city.Figures.RideFinished();
+                }
             }
             if (_online)
             {

@@ -18,6 +18,7 @@ public sealed class SimulationFigures
 {
     private const int MaxErrorSamples = 5;
     private readonly ConcurrentQueue<string> _errorSamples = new();
+    private readonly ConcurrentQueue<string> _windUpErrorSamples = new();
     private readonly Stopwatch _clock = new();
     private long _ridesRequested, _ridesMatched, _ridesNoDriver, _ridesFinished, _ridesCancelled, _ridesSkipped;
     private long _offersAccepted, _offersDeclined, _offersLost, _topUps, _offlinePeriods;
@@ -65,6 +66,7 @@ public sealed class SimulationFigures
     public long WindUpErrors => Interlocked.Read(ref _windUpErrors);
     public long DriversOnline => Interlocked.Read(ref _driversOnline);
     public IReadOnlyCollection<string> ErrorSamples => _errorSamples;
+    public IReadOnlyCollection<string> WindUpErrorSamples => _windUpErrorSamples;
 
     public void RideRequested() => Count(ref _ridesRequested);
     public void RideNoDriver() => Count(ref _ridesNoDriver);
@@ -123,6 +125,10 @@ public sealed class SimulationFigures
         if (_phase == RunPhase.WindingUp)
         {
             Interlocked.Increment(ref _windUpErrors);
+            if (_windUpErrorSamples.Count < MaxErrorSamples)
+            {
+                _windUpErrorSamples.Enqueue(what);
+            }
             return;
         }
         Interlocked.Increment(ref _errors);

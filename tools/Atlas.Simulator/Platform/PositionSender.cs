@@ -58,6 +58,12 @@ public sealed class GrpcPositionSender(GrpcChannel channel, SimulationFigures fi
         {
             throw;
         }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is ending while a write was in flight: gRPC reports the cancellation as a status.
+            await CloseAsync(complete: false);
+            throw new OperationCanceledException(cancellationToken);
+        }
         catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
         {
             figures.Error($"gRPC StreamPositions → {Describe(e)}");
