@@ -19,8 +19,12 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
     /// <summary>The embedded silo's SQLite folder: a fresh one per run, deleted after, so runs never see each other's data.</summary>
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), $"atlas-bench-http-{Guid.NewGuid():N}");
 
-    private AtlasApiServer(int port)
+    /// <summary>Settings a scenario adds to production's (e.g. the token route's limit for the city simulator's many apps).</summary>
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private AtlasApiServer(int port, IReadOnlyDictionary<string, string>? settings)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         Endpoint = new IPEndPoint(IPAddress.Loopback, port);
         GrpcEndpoint = new IPEndPoint(IPAddress.Loopback, BenchChild.FreePort());
     }
@@ -30,9 +34,9 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
     /// <summary>The gRPC (h2c) port of the position stream, a free one (not the default 8086, which a developer's API may hold).</summary>
     public IPEndPoint GrpcEndpoint { get; }
 
-    public static AtlasApiServer Start()
+    public static AtlasApiServer Start(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var server = new AtlasApiServer(BenchChild.FreePort());
+        var server = new AtlasApiServer(BenchChild.FreePort(), settings);
         // WebApplicationFactory would look for the project next to the solution; the build output has what it needs.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_ATLAS_API", AppContext.BaseDirectory);
         server.UseKestrel();
@@ -52,6 +56,10 @@ internal sealed class AtlasApiServer : WebApplicationFactory<TokenService>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Atlas", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public override async ValueTask DisposeAsync()

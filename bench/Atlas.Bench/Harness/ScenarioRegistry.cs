@@ -1,6 +1,7 @@
 using Atlas.Bench.Activations;
 using Atlas.Bench.ApiRequests;
 using Atlas.Bench.Calls;
+using Atlas.Bench.City;
 using Atlas.Bench.Events;
 using Atlas.Bench.Ingest;
 using Atlas.Bench.Nearby;
@@ -23,6 +24,7 @@ public static class ScenarioRegistry
         new NearbyScenario(),
         new IngestScenario(),
         new EventsScenario(),
+        new CityScenario(),
     ];
 
     public static IScenario? Find(string name) =>
