@@ -3,6 +3,7 @@ using Atlas.Api.Auth;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Grains.Geo;
 using OpenQA.Selenium;
+using OpenQA.Selenium.Support.UI;
 using OpenQA.Selenium.Chrome;
 
 namespace Atlas.Api.Tests.Console;
@@ -142,27 +143,17 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Polls the page until <paramref name="probe"/> gives a value (an exception counts as not yet).</summary>
+    /// <summary>Polls the page (Selenium's <see cref="DefaultWait{T}"/>) until <paramref name="probe"/> gives a value; a WebDriver error counts as not yet.</summary>
     public static T Until<T>(Func<T?> probe, string what, TimeSpan? timeout = null) where T : class
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
+        var wait = new DefaultWait<Func<T?>>(probe)
         {
-            try
-            {
-                if (probe() is { } value)
-                {
-                    return value;
-                }
-            }
-            catch (WebDriverException exception)
-            {
-                last = exception;
-            }
-            Thread.Sleep(50); // the page changes on its own: poll it (a browser offers nothing to await from here)
-        }
-        throw new TimeoutException($"Gave up waiting for {what}." + (last is null ? "" : $" Last error: {last.Message}"));
+            Timeout = timeout ?? TimeSpan.FromSeconds(15),
+            PollingInterval = TimeSpan.FromMilliseconds(50),
+            Message = $"Gave up waiting for {what}.",
+        };
+        wait.IgnoreExceptionTypes(typeof(WebDriverException));
+        return wait.Until(p => p());
     }
 
     /// <summary>

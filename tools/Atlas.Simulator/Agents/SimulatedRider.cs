@@ -23,7 +23,6 @@ public sealed class SimulatedRider(CityContext city, string id, string token, Ra
         var pickup = city.Grid.ToGeo(pickupCorner);
         var dropoff = city.Grid.ToGeo(city.Grid.NearHotSpot(random, avoid: hotSpot).Corner);
         var payment = city.Options.Payment == SimulatedPayment.Wallet ? "wallet" : "cash";
-        city.Figures.RideRequested();
         string? rideId = null;
         try
         {
@@ -41,7 +40,10 @@ public sealed class SimulatedRider(CityContext city, string id, string token, Ra
             {
                 return;
             }
+            // Counted once the order exists: from here on the ride ends finished, cancelled or without a driver, even
+            // when the clock stops mid-request (the wind-up cancels it); a quote the clock cut off was never a ride.
             rideId = orderId;
+            city.Figures.RideRequested();
             var price = quote.Long("price") ?? 0;
             if (payment == "wallet" && _walletEstimate < price * 2)
             {
