@@ -35,8 +35,10 @@ public static class RemoteSiloChild
             [$"{SiloEndpointOptions.SectionName}:ListenAddress"] = "127.0.0.1",
             [$"{SiloEndpointOptions.SectionName}:AdvertisedHost"] = "127.0.0.1",
             // The benchmark saturates a shared machine: a generous probe timeout, so that a busy silo is not voted dead
-            // in the middle of a run (Atlas's default is 2 s, tuned for fast failure detection, not for this).
+            // in the middle of a run (Atlas's defaults, 1–1.5 s, are tuned for fast failure detection, not for this).
+            // Orleans requires MinProbeTimeout <= ProbeTimeout <= MaxProbeTimeout.
             ["Atlas:Membership:ProbeTimeout"] = "00:00:05",
+            ["Atlas:Membership:MaxProbeTimeout"] = "00:00:05",
         });
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
