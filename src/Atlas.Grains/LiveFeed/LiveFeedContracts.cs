@@ -43,7 +43,8 @@ public interface ILiveFeedHubGrain : IGrainWithIntegerKey
 }
 
 /// <summary>
-/// Collects what the live feed's stream consumers (<see cref="LiveRideFeedGrain"/>, <see cref="LiveDriverFeedGrain"/>) hand it on this silo and pushes it to every subscriber in batches
+/// Collects what the streams' consumers (the ride history's <c>RideHistoryProjectionGrain</c> and
+/// <c>DriverPositionProjectionGrain</c>) hand it on this silo and pushes it to every subscriber in batches
 /// (every <see cref="LiveFeedOptions.FlushInterval"/>): a stateless worker, so every silo relays its own consumers'
 /// events without a hop to another silo, and no single activation takes the whole city's positions.
 /// </summary>

@@ -1,3 +1,4 @@
+using Atlas.Grains.LiveFeed;
 using Atlas.Grains.Rides.Events;
 using Atlas.Grains.Streams;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,8 @@ public interface IRideHistoryProjectionGrain : IGrainWithStringKey;
 /// <summary>
 /// Subscribed implicitly to every ride's stream (key: the ride id): projects each event into the read model
 /// (<see cref="IRideHistoryProjection"/>) and returns only once it is stored, so the stream provider acknowledges
-/// nothing the read model lacks. An event at or below the last sequence this activation stored is a repeated delivery
+/// nothing the read model lacks; it also hands the events to the dispatcher consoles' live feed
+/// (<see cref="ILiveFeedRelayGrain"/>). An event at or below the last sequence this activation stored is a repeated delivery
 /// and is skipped here; the store drops the ones this activation cannot know about (after a move or a restart).
 /// A store outage makes <see cref="OnNextAsync"/> throw: the pulling agent delivers the events again, in order.
 /// </summary>
@@ -42,6 +44,10 @@ public sealed partial class RideHistoryProjectionGrain(IRideHistoryProjection pr
         {
             return;
         }
+        // The dispatcher consoles see the events from here, the one consumer of the stream (a second implicit
+        // subscriber halved the events benchmark): one-way to this silo's relay, before the store, so a store outage
+        // does not freeze the live map; a redelivery after one is dropped by the consoles by (ride, sequence).
+        GrainFactory.GetGrain<ILiveFeedRelayGrain>(0).RideEvents(fresh).Ignore();
         await projection.ProjectRideEventsAsync(fresh);
         _lastSequence = last;
     }
@@ -69,8 +75,12 @@ public sealed partial class DriverPositionProjectionGrain(IRideHistoryProjection
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         handleFactory.Create<DriverLocationMessage>().ResumeAsync(this);
 
-    public Task OnNextAsync(DriverLocationMessage item, StreamSequenceToken? token = null) =>
-        projection.ProjectDriverPositionsAsync([item]);
+    public Task OnNextAsync(DriverLocationMessage item, StreamSequenceToken? token = null)
+    {
+        // The consoles' dots move from here too (see RideHistoryProjectionGrain.OnNextAsync).
+        GrainFactory.GetGrain<ILiveFeedRelayGrain>(0).Positions([item]).Ignore();
+        return projection.ProjectDriverPositionsAsync([item]);
+    }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
 
