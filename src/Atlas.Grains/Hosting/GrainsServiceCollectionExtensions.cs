@@ -47,6 +47,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<ILedgerStore, InMemoryLedgerStore>();
         services.TryAddSingleton<IGeoIndexStore, InMemoryGeoIndexStore>();
         services.TryAddSingleton<IRideHistoryProjection, NullRideHistoryProjection>();
+        services.TryAddSingleton<LiveFeedRelay>();
         return services;
     }
 }

@@ -41,18 +41,3 @@ public interface ILiveFeedHubGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<ImmutableArray<ILiveFeedObserver>> GetSubscribers();
 }
-
-/// <summary>
-/// Collects what the streams' consumers (the ride history's <c>RideHistoryProjectionGrain</c> and
-/// <c>DriverPositionProjectionGrain</c>) hand it on this silo and pushes it to every subscriber in batches
-/// (every <see cref="LiveFeedOptions.FlushInterval"/>): a stateless worker, so every silo relays its own consumers'
-/// events without a hop to another silo, and no single activation takes the whole city's positions.
-/// </summary>
-public interface ILiveFeedRelayGrain : IGrainWithIntegerKey
-{
-    [OneWay]
-    Task RideEvents(IReadOnlyList<RideEventMessage> events);
-
-    [OneWay]
-    Task Positions(IReadOnlyList<DriverLocationMessage> positions);
-}

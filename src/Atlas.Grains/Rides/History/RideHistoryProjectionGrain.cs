@@ -14,12 +14,12 @@ public interface IRideHistoryProjectionGrain : IGrainWithStringKey;
 /// Subscribed implicitly to every ride's stream (key: the ride id): projects each event into the read model
 /// (<see cref="IRideHistoryProjection"/>) and returns only once it is stored, so the stream provider acknowledges
 /// nothing the read model lacks; it also hands the events to the dispatcher consoles' live feed
-/// (<see cref="ILiveFeedRelayGrain"/>). An event at or below the last sequence this activation stored is a repeated delivery
+/// (<see cref="LiveFeedRelay"/>). An event at or below the last sequence this activation stored is a repeated delivery
 /// and is skipped here; the store drops the ones this activation cannot know about (after a move or a restart).
 /// A store outage makes <see cref="OnNextAsync"/> throw: the pulling agent delivers the events again, in order.
 /// </summary>
 [ImplicitStreamSubscription(AtlasStreams.RideEvents)]
-public sealed partial class RideHistoryProjectionGrain(IRideHistoryProjection projection, ILogger<RideHistoryProjectionGrain> logger)
+public sealed partial class RideHistoryProjectionGrain(IRideHistoryProjection projection, LiveFeedRelay liveFeed, ILogger<RideHistoryProjectionGrain> logger)
     : Grain, IRideHistoryProjectionGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<RideEventMessage>
 {
     private int _lastSequence;
@@ -45,9 +45,9 @@ public sealed partial class RideHistoryProjectionGrain(IRideHistoryProjection pr
             return;
         }
         // The dispatcher consoles see the events from here, the one consumer of the stream (a second implicit
-        // subscriber halved the events benchmark): one-way to this silo's relay, before the store, so a store outage
+        // subscriber halved the events benchmark): to this silo's relay, before the store, so a store outage
         // does not freeze the live map; a redelivery after one is dropped by the consoles by (ride, sequence).
-        GrainFactory.GetGrain<ILiveFeedRelayGrain>(0).RideEvents(fresh).Ignore();
+        liveFeed.RideEvents(fresh);
         await projection.ProjectRideEventsAsync(fresh);
         _lastSequence = last;
     }
@@ -69,7 +69,7 @@ public interface IDriverPositionProjectionGrain : IGrainWithStringKey;
 
 /// <summary>Subscribed implicitly to every driver's position stream (key: the driver id): stores each position.</summary>
 [ImplicitStreamSubscription(AtlasStreams.DriverPositions)]
-public sealed partial class DriverPositionProjectionGrain(IRideHistoryProjection projection, ILogger<DriverPositionProjectionGrain> logger)
+public sealed partial class DriverPositionProjectionGrain(IRideHistoryProjection projection, LiveFeedRelay liveFeed, ILogger<DriverPositionProjectionGrain> logger)
     : Grain, IDriverPositionProjectionGrain, IStreamSubscriptionObserver, IAsyncObserver<DriverLocationMessage>
 {
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
@@ -78,7 +78,7 @@ public sealed partial class DriverPositionProjectionGrain(IRideHistoryProjection
     public Task OnNextAsync(DriverLocationMessage item, StreamSequenceToken? token = null)
     {
         // The consoles' dots move from here too (see RideHistoryProjectionGrain.OnNextAsync).
-        GrainFactory.GetGrain<ILiveFeedRelayGrain>(0).Positions([item]).Ignore();
+        liveFeed.Positions([item]);
         return projection.ProjectDriverPositionsAsync([item]);
     }
 
