@@ -20,14 +20,22 @@ public class TracingApiFactory : ApiFactory
         builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
     }
 
-    /// <summary>The finished trace of the request whose server span is named <paramref name="serverSpan"/> (e.g. <c>POST /customer/ride/request</c>).</summary>
+    /// <summary>
+    /// The newest finished trace of a request whose server span is named <paramref name="serverSpan"/> (e.g.
+    /// <c>POST /customer/ride/request</c>) that <paramref name="complete"/> accepts. Every test host in this process
+    /// emits on the same-named activity sources, so the exporter also sees other tests' requests: the trace is chosen by
+    /// what it holds, not by being the last one.
+    /// </summary>
     public async Task<Trace> TraceOfAsync(string serverSpan, Func<Trace, bool> complete) =>
         await Infrastructure.Scenario.EventuallyAsync(() =>
         {
             var spans = Spans.Snapshot();
-            var root = spans.LastOrDefault(s => s.Kind == ActivityKind.Server && s.DisplayName == serverSpan && s.Source.Name == "Microsoft.AspNetCore");
-            var trace = root is null ? null : new Trace(root, [.. spans.Where(s => s.TraceId == root.TraceId)]);
-            return Task.FromResult(trace is not null && complete(trace) ? trace : null);
+            var trace = spans
+                .Where(s => s.Kind == ActivityKind.Server && s.DisplayName == serverSpan && s.Source.Name == "Microsoft.AspNetCore")
+                .Reverse()
+                .Select(root => new Trace(root, [.. spans.Where(s => s.TraceId == root.TraceId)]))
+                .FirstOrDefault(complete);
+            return Task.FromResult(trace);
         }, $"the spans of {serverSpan}");
 }
 
@@ -76,7 +84,8 @@ public sealed class TracingTests(TracingApiFactory api) : IClassFixture<TracingA
         var ride = await rider.PostOkAsync("/customer/ride/request", Scenario.RideRequestBody(riderId, pickup, Scenario.Offset(pickup, 1000, 0)));
 
         var orderGrainId = "order/" + ride.Str("order_id");
-        var trace = await api.TraceOfAsync("POST /customer/ride/request", t => t.Grain(ActivityKind.Server, "IOrderGrain/RequestDriver") is not null);
+        var trace = await api.TraceOfAsync("POST /customer/ride/request", t => t.Grain(ActivityKind.Server, "IOrderGrain/RequestDriver") is not null
+            && Equals(t.Grain(ActivityKind.Server, "IOrderGrain/Create")?.GetTagItem("orleans.rpc.target_id"), orderGrainId));
         Assert.Equal("/customer/ride/request", trace.Root.GetTagItem("http.route"));
         var create = trace.Grain(ActivityKind.Server, "IOrderGrain/Create");
         Assert.NotNull(create);
@@ -114,9 +123,11 @@ public sealed class PostgresTracingTests(PostgresTracingApiFactory api) : IClass
         var pickup = Scenario.RandomSpot();
         var (riderId, rider) = await api.Scenario().RiderWithFundsAsync(0);
 
-        await rider.PostOkAsync("/customer/order", Scenario.OrderBody(riderId, pickup, Scenario.Offset(pickup, 1000, 0)));
+        var order = await rider.PostOkAsync("/customer/order", Scenario.OrderBody(riderId, pickup, Scenario.Offset(pickup, 1000, 0)));
 
+        var orderGrainId = "order/" + order.Str("order_id");
         var trace = await api.TraceOfAsync("POST /customer/order", t => t.Grain(ActivityKind.Server, "IOrderGrain/Create") is { } create
+            && Equals(create.GetTagItem("orleans.rpc.target_id"), orderGrainId)
             && t.ChildrenOf(create).Any(s => s.DisplayName == "write storage" && t.ChildrenOf(s).Any()));
         var create = trace.Grain(ActivityKind.Server, "IOrderGrain/Create")!;
         var write = trace.ChildrenOf(create).Single(s => s.DisplayName == "write storage");
