@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -54,7 +55,7 @@ public sealed class PostgresRideHistoryReader : IRideHistoryReader
             await using var command = _dataSource.CreateCommand($"select {RideColumns} from ride_history where ride_id = $1");
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = rideId });
             await using var reader = await command.ExecuteReaderAsync(token);
-            return await reader.ReadAsync(token) ? ReadRide(reader) : null;
+            return await reader.ReadAsync(token) ? RideSummaryRows.Read(reader, ReadTime) : null;
         }, $"reading ride {rideId}", cancellationToken);
     }
 
@@ -163,35 +164,13 @@ public sealed class PostgresRideHistoryReader : IRideHistoryReader
             var rides = new List<RideSummary>(limit + 1);
             while (await reader.ReadAsync(token))
             {
-                rides.Add(ReadRide(reader));
+                rides.Add(RideSummaryRows.Read(reader, ReadTime));
             }
-            if (rides.Count <= limit)
-            {
-                return new RideHistoryPage(rides, null);
-            }
-            rides.RemoveAt(limit);
-            return new RideHistoryPage(rides, EncodeCursor(rides[^1]));
+            return RideSummaryRows.Page(rides, limit);
         }, action, cancellationToken);
     }
 
-    private static RideSummary ReadRide(NpgsqlDataReader reader)
-    {
-        var currency = new Currency(reader.GetString(6));
-        return new RideSummary(
-            reader.GetString(0),
-            reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2),
-            RideStatuses.Parse(reader.GetString(3)),
-            reader.GetString(4),
-            reader.GetString(5),
-            new Money(reader.GetInt64(7), currency),
-            reader.IsDBNull(8) ? null : new Money(reader.GetInt64(8), currency),
-            reader.IsDBNull(9) ? null : new Money(reader.GetInt64(9), currency),
-            reader.IsDBNull(10) ? null : reader.GetInt64(10),
-            AsOffset(reader.GetFieldValue<DateTime>(11)),
-            AsOffset(reader.GetFieldValue<DateTime>(12)),
-            reader.GetInt32(13));
-    }
+    private static readonly Func<DbDataReader, int, DateTimeOffset> ReadTime = (reader, column) => AsOffset(reader.GetFieldValue<DateTime>(column));
 
     /// <summary>An opaque page token: the last ride's request time (UTC ticks) and id, base64url.</summary>
     internal static string EncodeCursor(RideSummary last) =>

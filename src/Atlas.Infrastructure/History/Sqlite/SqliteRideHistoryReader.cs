@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Atlas.Grains.Monetary;
 using Atlas.Grains.Rides;
 using Atlas.Grains.Rides.History;
@@ -36,7 +37,7 @@ public sealed class SqliteRideHistoryReader(SqliteDatabase database, ILogger<Sql
             await using var command = new SqliteCommand($"select {RideColumns} from ride_history where ride_id = $ride", connection);
             command.Parameters.AddWithValue("$ride", rideId);
             await using var reader = await command.ExecuteReaderAsync(token);
-            return await reader.ReadAsync(token) ? ReadRide(reader) : null;
+            return await reader.ReadAsync(token) ? RideSummaryRows.Read(reader, ReadTime) : null;
         }, $"reading ride {rideId}", cancellationToken);
     }
 
@@ -131,35 +132,13 @@ public sealed class SqliteRideHistoryReader(SqliteDatabase database, ILogger<Sql
             var rides = new List<RideSummary>(limit + 1);
             while (await reader.ReadAsync(token))
             {
-                rides.Add(ReadRide(reader));
+                rides.Add(RideSummaryRows.Read(reader, ReadTime));
             }
-            if (rides.Count <= limit)
-            {
-                return new RideHistoryPage(rides, null);
-            }
-            rides.RemoveAt(limit);
-            return new RideHistoryPage(rides, PostgresRideHistoryReader.EncodeCursor(rides[^1]));
+            return RideSummaryRows.Page(rides, limit);
         }, action, cancellationToken);
     }
 
-    private static RideSummary ReadRide(SqliteDataReader reader)
-    {
-        var currency = new Currency(reader.GetString(6));
-        return new RideSummary(
-            reader.GetString(0),
-            reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2),
-            RideStatuses.Parse(reader.GetString(3)),
-            reader.GetString(4),
-            reader.GetString(5),
-            new Money(reader.GetInt64(7), currency),
-            reader.IsDBNull(8) ? null : new Money(reader.GetInt64(8), currency),
-            reader.IsDBNull(9) ? null : new Money(reader.GetInt64(9), currency),
-            reader.IsDBNull(10) ? null : reader.GetInt64(10),
-            Time(reader.GetInt64(11)),
-            Time(reader.GetInt64(12)),
-            reader.GetInt32(13));
-    }
+    private static readonly Func<DbDataReader, int, DateTimeOffset> ReadTime = (reader, column) => Time(reader.GetInt64(column));
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 
